@@ -1,0 +1,113 @@
+"""`keras-cnns` command line: list and describe models, and run the main job on the digits."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+
+README_TABLE_START = "<!-- model-table:start -->"
+README_TABLE_END = "<!-- model-table:end -->"
+
+
+def model_table_markdown() -> str:
+    """The README's model table, measured from the registry (parameters and multiply-adds of the graph)."""
+    from keras_cnns import list_models, model_info
+
+    rows = [
+        "| model | family | paper | year | input | parameters | multiply-adds |",
+        "|---|---|---|---|---|---:|---:|",
+    ]
+    for name in list_models():
+        info = model_info(name)
+        shape = "x".join(str(d) for d in info["input_shape"])
+        paper = f"[{info['paper']}]({info['url']})" if info["url"] else info["paper"]
+        rows.append(
+            f"| `{name}` | {info['family']} | {paper} | {info['year']} | {shape} | {info['parameters']:,} "
+            f"| {info['flops'] / 1e6:,.1f} M |"
+        )
+    return "\n".join(rows)
+
+
+def update_readme_table(path: str) -> bool:
+    """Rewrite the table between the README's markers; returns whether the file changed."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    pattern = re.compile(re.escape(README_TABLE_START) + ".*?" + re.escape(README_TABLE_END), re.S)
+    if not pattern.search(text):
+        raise ValueError(f"readme {path!r} has no {README_TABLE_START} ... {README_TABLE_END} markers")
+    new_text = pattern.sub(lambda _: f"{README_TABLE_START}\n{model_table_markdown()}\n{README_TABLE_END}", text)
+    if new_text != text:
+        temporary = f"{path}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(new_text)
+        os.replace(temporary, path)
+    return new_text != text
+
+
+def _cmd_list(args):
+    from keras_cnns import list_models
+
+    for name in list_models(args.pattern, family=args.family):
+        print(name)
+
+
+def _cmd_info(args):
+    from keras_cnns import model_info
+
+    for key, value in model_info(args.model).items():
+        print(f"{key:22s} {value:,}" if isinstance(value, int) and key != "year" else f"{key:22s} {value}")
+
+
+def _cmd_table(args):
+    if args.update:
+        changed = update_readme_table(args.update)
+        print(f"{args.update}: {'updated' if changed else 'already up to date'}")
+    else:
+        print(model_table_markdown())
+
+
+def _cmd_demo(args):
+    from keras_cnns.demo import run_demo
+
+    run_demo(model_name=args.model, epochs=args.epochs, out_dir=args.out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="keras-cnns", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("list", help="list registered models")
+    listing.add_argument("pattern", nargs="?", default=None, help="shell-style pattern, e.g. 'vgg*'")
+    listing.add_argument("--family", default=None)
+    listing.set_defaults(run=_cmd_list)
+
+    info = commands.add_parser("info", help="paper, input shape, parameters and multiply-adds of a model")
+    info.add_argument("model")
+    info.set_defaults(run=_cmd_info)
+
+    table = commands.add_parser("table", help="print the README model table (or rewrite it in a file)")
+    table.add_argument("--update", metavar="README", default=None)
+    table.set_defaults(run=_cmd_table)
+
+    demo = commands.add_parser("demo", help="the main job: train a zoo model on scikit-learn's digits")
+    demo.add_argument("--model", default="lenet5_modern")
+    demo.add_argument("--epochs", type=int, default=15)
+    demo.add_argument("--out", default="runs/demo")
+    demo.set_defaults(run=_cmd_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except (ValueError, TypeError) as err:
+        print(f"keras-cnns {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

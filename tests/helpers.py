@@ -1,0 +1,69 @@
+"""Checks shared by the test modules."""
+
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+def small_input_shape(model_name):
+    """A small valid input shape for `model_name` (its family's minimum or a bit more), to keep CI fast."""
+    from keras_cnns import model_info
+
+    info = model_info(model_name)
+    height, width, channels = info["input_shape"]
+    size = SMALL_SIZES.get(model_name, SMALL_SIZES.get(info["family"], 32))
+    return (min(size, height), min(size, width), channels)
+
+
+# Per model or family: the smallest size worth testing (each architecture's minimum input or a little more).
+SMALL_SIZES = {"alexnet": 67, "alexnet_single_stream": 224, "zfnet": 53, "nin": 32}
+
+
+def convert_builtin_tflite(model) -> bytes:
+    """Convert with TFLITE_BUILTINS only: raises if any op would need Select TF ops."""
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    return converter.convert()
+
+
+def run_tflite(flatbuffer: bytes, images: np.ndarray) -> tuple[np.ndarray, set]:
+    """Outputs of the first output tensor of a .tflite model under LiteRT, and the op names it uses."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=flatbuffer)
+    interpreter.allocate_tensors()
+    ops = {detail["op_name"] for detail in interpreter._get_ops_details()}
+    input_detail = interpreter.get_input_details()[0]
+    output_detail = interpreter.get_output_details()[0]
+    outputs = []
+    for image in images:
+        interpreter.set_tensor(input_detail["index"], image[None].astype(input_detail["dtype"]))
+        interpreter.invoke()
+        outputs.append(interpreter.get_tensor(output_detail["index"])[0])
+    return np.stack(outputs), ops
+
+
+def assert_same_after_reload(model, tmp_path, images, atol=1e-6):
+    path = os.path.join(tmp_path, f"{model.name}.keras")
+    model.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(model.predict(images, verbose=0), reloaded.predict(images, verbose=0), atol=atol)
+    return reloaded
+
+
+def assert_no_lambda_layers(model):
+    for layer in model.layers:
+        assert not isinstance(layer, keras.layers.Lambda), f"{model.name} uses a Lambda layer: {layer.name}"
+        if isinstance(layer, keras.Model):
+            assert_no_lambda_layers(layer)
+
+
+def save_legacy_h5_weights(model, path):
+    """Write `model`'s weights in the legacy Keras h5 layout, the one keras.applications' files use."""
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    with h5py.File(path, "w") as handle:
+        legacy_h5_format.save_weights_to_hdf5_group(handle, model)

@@ -1,0 +1,77 @@
+import inspect
+import os
+import re
+
+import keras
+import pytest
+
+import keras_cnns
+from keras_cnns import cli, registry
+
+
+def test_list_models_filters_by_pattern_and_family():
+    assert keras_cnns.list_models("vgg1?") == ["vgg11", "vgg13", "vgg16", "vgg19"]
+    assert keras_cnns.list_models(family="lenet") == ["lenet5", "lenet5_modern"]
+    assert keras_cnns.list_models("no_such*") == []
+    with pytest.raises(ValueError, match=r"family must be one of .*'vgg'.*; got 'vgs'"):
+        keras_cnns.list_models(family="vgs")
+
+
+def test_get_model_builds_the_variant_and_accepts_overrides():
+    model = keras_cnns.get_model("lenet5_modern", classes=3)
+    assert model.name == "lenet5_modern" and model.output_shape == (None, 3)
+    assert model.count_params() == 61_706 - 84 * 7 - 7
+
+
+def test_unknown_model_name_lists_close_names():
+    with pytest.raises(ValueError, match=r"name must be a registered model; got 'vgg61'; did you mean .*vgg16"):
+        keras_cnns.get_model("vgg61")
+    with pytest.raises(ValueError, match=r"name must be a registered model; got 'lenet'.*lenet5"):
+        keras_cnns.model_info("lenet")
+    with pytest.raises(TypeError, match=r"name must be str; got 16"):
+        keras_cnns.get_model(16)
+
+
+def test_model_info_is_measured_from_the_graph():
+    info = keras_cnns.model_info("lenet5_modern")
+    assert info["family"] == "lenet" and info["year"] == 1998
+    assert info["input_shape"] == (32, 32, 1)
+    assert info["parameters"] == 61_706 and info["trainable_parameters"] == 61_706
+    # C1 28x28x6x25 + C3 10x10x16x150 + C5 120x400 + F6 120x84 + output 84x10
+    assert info["flops"] == 28 * 28 * 6 * 25 + 10 * 10 * 16 * 150 + 120 * 400 + 120 * 84 + 84 * 10
+    assert keras_cnns.model_info("vgg16_bn")["trainable_parameters"] == 138_357_544 + 2 * 4_224
+
+
+def test_registering_a_name_twice_is_refused():
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.register("vgg16", family="vgg", paper=registry.Paper("x", 2000))(lambda: None)
+
+
+def test_variants_keep_the_keras_applications_signature():
+    ours = inspect.signature(keras_cnns.VGG16)
+    theirs = inspect.signature(keras.applications.VGG16)
+    assert list(ours.parameters)[: len(theirs.parameters)] == list(theirs.parameters)
+    assert ours.parameters["weights"].default is None and ours.parameters["name"].default == "vgg16"
+    model = keras_cnns.VGG16(False, None, None, (32, 32, 3), "avg")  # positional, as keras allows
+    assert model.output_shape == (None, 512) and model.name == "vgg16"
+    with pytest.raises(TypeError, match="config"):
+        keras_cnns.VGG16(config="A")
+
+
+def test_every_public_builder_is_registered_and_exported():
+    registered = {registry._REGISTRY[name].builder for name in keras_cnns.list_models()}
+    for builder in registered:
+        assert getattr(keras_cnns, builder.__name__) is builder, builder.__name__
+        assert builder.__doc__ and "Instantiates" in builder.__doc__
+
+
+def test_readme_model_table_is_in_step_with_the_registry():
+    readme = os.path.join(os.path.dirname(__file__), "..", "README.md")
+    with open(readme, encoding="utf-8") as handle:
+        text = handle.read()
+    table = text.split(cli.README_TABLE_START)[1].split(cli.README_TABLE_END)[0]
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([^`]+)` \|(.*)$", table, re.M)}
+    assert sorted(rows) == keras_cnns.list_models(), "run `make readme`"
+    for name in ("lenet5_modern", "alexnet", "vgg16", "all_cnn_c"):
+        info = keras_cnns.model_info(name)
+        assert f"| {info['parameters']:,} |" in rows[name] and f"{info['flops'] / 1e6:,.1f} M" in rows[name]
