@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import re
 import sys
@@ -74,6 +75,12 @@ def _cmd_demo(args):
     run_demo(model_name=args.model, epochs=args.epochs, out_dir=args.out)
 
 
+# Modules that add subcommands: each defines `add_commands(subparsers)`; a handler is set with
+# `parser.set_defaults(run=function_of_args)`. The CLI sits above every package, so tflite/ and tuning/
+# register their commands here too.
+COMMAND_MODULES = ()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="keras-cnns", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--epochs", type=int, default=15)
     demo.add_argument("--out", default="runs/demo")
     demo.set_defaults(run=_cmd_demo)
+
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).add_commands(commands)
     return parser
 
 

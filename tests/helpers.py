@@ -10,15 +10,12 @@ import tensorflow as tf
 def small_input_shape(model_name):
     """A small valid input shape for `model_name` (its family's minimum or a bit more), to keep CI fast."""
     from keras_cnns import model_info
+    from references import SMALL_SIZES
 
     info = model_info(model_name)
     height, width, channels = info["input_shape"]
     size = SMALL_SIZES.get(model_name, SMALL_SIZES.get(info["family"], 32))
     return (min(size, height), min(size, width), channels)
-
-
-# Per model or family: the smallest size worth testing (each architecture's minimum input or a little more).
-SMALL_SIZES = {"alexnet": 67, "alexnet_single_stream": 224, "zfnet": 53, "nin": 32}
 
 
 def convert_builtin_tflite(model) -> bytes:

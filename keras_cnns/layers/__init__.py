@@ -1,7 +1,12 @@
-"""Custom layers of the zoo, each registered serializable (they load with `safe_mode=True`)."""
+"""Custom layers of the zoo, each registered serializable (they load with `safe_mode=True`).
 
-from keras_cnns.layers.activations import scaled_tanh
-from keras_cnns.layers.normalization import LocalResponseNormalization
-from keras_cnns.layers.subsampling import LENET5_C3_TABLE, PartialConv2D, Subsampling
+Every module here lists its public names in `__all__`; they are exported from `keras_cnns.layers`.
+"""
 
-__all__ = ["LENET5_C3_TABLE", "LocalResponseNormalization", "PartialConv2D", "Subsampling", "scaled_tanh"]
+import importlib
+import pkgutil
+
+_modules = [importlib.import_module(f"{__name__}.{module.name}") for module in pkgutil.iter_modules(__path__)]
+_exports = {name: getattr(module, name) for module in _modules for name in getattr(module, "__all__", ())}
+globals().update(_exports)
+__all__ = sorted(_exports)

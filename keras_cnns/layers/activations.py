@@ -2,6 +2,8 @@
 
 import keras
 
+__all__ = ["scaled_tanh"]
+
 
 @keras.saving.register_keras_serializable(package="keras_cnns")
 def scaled_tanh(x):

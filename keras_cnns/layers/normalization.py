@@ -5,6 +5,8 @@ import tensorflow as tf
 
 from keras_cnns.checks import check_float, check_int
 
+__all__ = ["LocalResponseNormalization"]
+
 
 @keras.saving.register_keras_serializable(package="keras_cnns")
 class LocalResponseNormalization(keras.layers.Layer):

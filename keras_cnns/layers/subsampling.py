@@ -6,6 +6,8 @@ from keras import ops
 
 from keras_cnns.checks import check_int, check_int_sequence
 
+__all__ = ["LENET5_C3_TABLE", "PartialConv2D", "Subsampling"]
+
 
 @keras.saving.register_keras_serializable(package="keras_cnns")
 class Subsampling(keras.layers.Layer):

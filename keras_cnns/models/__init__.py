@@ -1,3 +1,8 @@
-"""One module per CNN family; importing this package registers every model."""
+"""One module per CNN family. Importing this package imports each of them, which registers their models."""
 
-from keras_cnns.models import alexnet, allconv, lenet, nin, vgg, zfnet  # noqa: F401
+import importlib
+import pkgutil
+
+FAMILY_MODULES = tuple(
+    importlib.import_module(f"{__name__}.{module.name}") for module in pkgutil.iter_modules(__path__)
+)

@@ -20,6 +20,8 @@ from keras_cnns.checks import check_choice, check_rate
 from keras_cnns.layers import LocalResponseNormalization
 from keras_cnns.registry import Paper, register
 
+__all__ = ["AlexNet"]
+
 PAPER = Paper("ImageNet Classification with Deep Convolutional Neural Networks", 2012,
               "https://papers.nips.cc/paper/4824-imagenet-classification-with-deep-convolutional-neural-networks")
 

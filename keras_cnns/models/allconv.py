@@ -18,6 +18,8 @@ from keras_cnns.checks import check_choice, check_rate
 from keras_cnns.models.nin import global_average_classifier_head
 from keras_cnns.registry import Paper, register_variant
 
+__all__ = ["AllConvNet", "AllConvModelA", "StridedCNNA", "ConvPoolCNNA", "AllCNNA", "AllConvModelB", "StridedCNNB", "ConvPoolCNNB", "AllCNNB", "AllConvModelC", "StridedCNNC", "ConvPoolCNNC", "AllCNNC"]
+
 PAPER = Paper("Striving for Simplicity: The All Convolutional Net", 2014, "https://arxiv.org/abs/1412.6806")
 
 # (kernel, filters) of each convolution in the two stages before a reduction (Table 1).

@@ -17,6 +17,8 @@ from keras_cnns.checks import check_choice
 from keras_cnns.layers import PartialConv2D, Subsampling, scaled_tanh
 from keras_cnns.registry import Paper, register
 
+__all__ = ["LeNet5"]
+
 PAPER = Paper("Gradient-Based Learning Applied to Document Recognition", 1998,
               "http://yann.lecun.com/exdb/publis/pdf/lecun-98.pdf")
 VARIANTS = ("faithful", "modern")

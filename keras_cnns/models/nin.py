@@ -16,6 +16,8 @@ from keras_cnns.application import build_application
 from keras_cnns.checks import check_choice, check_rate
 from keras_cnns.registry import Paper, register
 
+__all__ = ["NiN"]
+
 PAPER = Paper("Network In Network", 2013, "https://arxiv.org/abs/1312.4400")
 
 # (conv filters, kernel, stride, 1x1 filters, pooling) per mlpconv block; the last block's last 1x1

@@ -19,6 +19,8 @@ from keras_cnns.layers import LocalResponseNormalization
 from keras_cnns.models.alexnet import fully_connected_head
 from keras_cnns.registry import Paper, register_variant
 
+__all__ = ["VGG", "VGG11", "VGG11_LRN", "VGG11_BN", "VGG13", "VGG13_BN", "VGG16_C", "VGG16_C_BN", "VGG16", "VGG16_BN", "VGG19", "VGG19_BN"]
+
 PAPER = Paper("Very Deep Convolutional Networks for Large-Scale Image Recognition", 2014,
               "https://arxiv.org/abs/1409.1556")
 

@@ -17,6 +17,8 @@ from keras_cnns.layers import LocalResponseNormalization
 from keras_cnns.models.alexnet import fully_connected_head
 from keras_cnns.registry import Paper, register
 
+__all__ = ["ZFNet"]
+
 PAPER = Paper("Visualizing and Understanding Convolutional Networks", 2014, "https://arxiv.org/abs/1311.2901")
 
 

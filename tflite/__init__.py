@@ -1,0 +1,2 @@
+"""Quantization and `.tflite` export of keras_cnns models, checked and timed with LiteRT (imports keras_cnns,
+never the reverse)."""
