@@ -53,3 +53,27 @@ def load_digits(holdout_fraction: float = 0.2, seed: int = 0):
         images, digits.target.astype("int32"), test_size=holdout_fraction, random_state=seed, stratify=digits.target
     )
     return (x_train, y_train), (x_holdout, y_holdout)
+
+
+MNIST_T10K_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+
+def load_idx_split(directory, *, train_size: int = 8000, files=MNIST_T10K_FILES):
+    """An IDX images/labels pair as float32 images in [0, 1] of shape (n, h, w, 1), split in file order.
+
+    With the defaults it reads the MNIST t10k set and returns the project's fixed split: the first 8,000
+    images to train on, the last 2,000 as the holdout. Returns `(x_train, y_train), (x_holdout, y_holdout)`.
+    """
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise ValueError(f"directory must be a folder holding {files[0]} and {files[1]}; got {directory!r}")
+    images = read_idx(os.path.join(directory, files[0]))
+    labels = read_idx(os.path.join(directory, files[1]))
+    if images.ndim != 3:
+        raise ValueError(f"{files[0]} must hold images of rank 3 (n, height, width); got shape {images.shape}")
+    if len(images) != len(labels):
+        raise ValueError(f"{files[0]} holds {len(images)} images but {files[1]} holds {len(labels)} labels")
+    check_int("train_size", train_size, min_value=1, max_value=len(images) - 1)
+    images = (images.astype("float32") / 255.0)[..., None]
+    labels = labels.astype("int32")
+    return (images[:train_size], labels[:train_size]), (images[train_size:], labels[train_size:])

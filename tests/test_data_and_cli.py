@@ -69,3 +69,15 @@ def test_readme_update_refuses_a_file_without_markers(tmp_path):
     with pytest.raises(ValueError, match="has no <!-- model-table:start -->"):
         cli.update_readme_table(str(readme))
     assert readme.read_text() == "no table here\n"
+
+
+def test_load_idx_split_gives_the_fixed_mnist_split(mnist_dir, tmp_path):
+    from keras_cnns.data import load_idx_split
+
+    (x_train, y_train), (x_holdout, y_holdout) = load_idx_split(mnist_dir)
+    assert x_train.shape == (8000, 28, 28, 1) and x_holdout.shape == (2000, 28, 28, 1)
+    assert x_train.dtype == np.float32 and 0.0 <= x_train.min() and x_train.max() == 1.0
+    raw_labels = read_idx(os.path.join(mnist_dir, "t10k-labels-idx1-ubyte.gz"))
+    np.testing.assert_array_equal(np.concatenate([y_train, y_holdout]), raw_labels)
+    with pytest.raises(ValueError, match="directory"):
+        load_idx_split(tmp_path / "missing")
