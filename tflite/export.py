@@ -95,7 +95,10 @@ def convert(model, quantization: str = "none", representative_data=None, *, int8
     if int8_io and quantization != "int8":
         raise ValueError(f"int8_io=True needs quantization='int8' (integer-only model); got quantization={quantization!r}")
     full_integer = quantization in ("int8", "int16x8")
-    if full_integer and representative_data is None:
+    learnt_ranges = is_quantization_aware(model)
+    if learnt_ranges and quantization != "int8":
+        raise ValueError(f"a quantization-aware model exports with quantization='int8'; got {quantization!r}")
+    if full_integer and representative_data is None and not learnt_ranges:
         raise ValueError(
             f"quantization={quantization!r} calibrates activation ranges and needs representative_data (images as "
             "an array, a tf.data set, or a dataset name such as 'digits'); got None"
@@ -107,7 +110,7 @@ def convert(model, quantization: str = "none", representative_data=None, *, int8
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantization == "float16":
         converter.target_spec.supported_types = [tf.float16]
-    if full_integer:
+    if full_integer and not learnt_ranges:
         images, _ = resolve(representative_data, _model_input_shape(model), argument="representative_data",
                             split="train", limit=representative_samples)
         converter.representative_dataset = _representative_generator(images)
@@ -131,6 +134,20 @@ def convert(model, quantization: str = "none", representative_data=None, *, int8
             "that use them, or pass allow_select_tf_ops=True (the runtime then needs the Flex delegate)"
         ) from None
     return strip_strings(flatbuffer) if strip_metadata else flatbuffer
+
+
+def is_quantization_aware(model) -> bool:
+    """Whether `model` is a tfmot quantization-aware model (its fake-quantization wrappers hold the ranges)."""
+    return any(type(layer).__name__ in ("QuantizeWrapper", "QuantizeWrapperV2", "QuantizeLayer")
+               for layer in getattr(model, "layers", ()))
+
+
+def _is_model(model) -> bool:
+    import keras
+
+    if isinstance(model, keras.Model):
+        return True
+    return type(model).__module__.startswith("tf_keras") and hasattr(model, "inputs")
 
 
 def tensor_dtypes(flatbuffer: bytes) -> tuple[list[str], list[str]]:
@@ -165,15 +182,13 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
     Returns:
         A dict: path, size_bytes, quantization, ops, input_dtypes, output_dtypes.
     """
-    import keras
-
     if isinstance(path, (bytes, bytearray)) or not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a file path (str); got {type(path).__name__}")
     path = os.fspath(path)
     if isinstance(model, (str, os.PathLike)):
         model = load_keras_model(model)
-    elif not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model or the path of a .keras file; got {type(model).__name__}")
+    elif not _is_model(model):
+        raise TypeError(f"model must be a keras.Model (or a tf_keras model from tflite.quantization_aware) or the path of a .keras file; got {type(model).__name__}")
     flatbuffer = convert(model, quantization, representative_data, int8_io=int8_io, per_channel=per_channel,
                          strip_metadata=strip_metadata, allow_select_tf_ops=allow_select_tf_ops,
                          representative_samples=representative_samples)

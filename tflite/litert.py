@@ -94,20 +94,18 @@ def compare(model, path, data, batch_size: int = 256) -> dict:
     Returns {"agreement", "max_abs_diff", "keras_accuracy", "tflite_accuracy", "accuracy_delta_pp",
     "samples"}; the accuracies are None when `data` has no labels.
     """
-    import keras
-
-    from tflite.export import load_keras_model
+    from tflite.export import _is_model, load_keras_model
 
     if isinstance(model, (str, os.PathLike)):
         model = load_keras_model(model)
-    elif not isinstance(model, keras.Model):
+    elif not _is_model(model):
         raise TypeError(f"model must be a keras.Model or a .keras file; got {type(model).__name__}")
     input_shape = tuple(model.inputs[0].shape[1:])
     tflite_shape = tuple(int(d) for d in load_interpreter(path).get_input_details()[0]["shape"][1:])
     if tflite_shape != input_shape:
         raise ValueError(f"path's model takes inputs of shape {tflite_shape}, but model takes {input_shape}")
     images, labels = resolve(data, input_shape, argument="data", split="holdout")
-    keras_outputs = model.predict(images, batch_size=batch_size, verbose=0)
+    keras_outputs = np.asarray(model.predict(images, batch_size=batch_size, verbose=0))
     tflite_outputs = predict(path, images, batch_size)
     report = {
         "agreement": float(np.mean(keras_outputs.argmax(-1) == tflite_outputs.argmax(-1))),
