@@ -72,13 +72,17 @@ def _cmd_table(args):
 def _cmd_demo(args):
     from keras_cnns.demo import run_demo
 
-    run_demo(model_name=args.model, epochs=args.epochs, out_dir=args.out)
+    result = run_demo(model_name=args.model, epochs=args.epochs, out_dir=args.out)
+    if not args.no_tflite:
+        from tflite.demo import deploy_int8
+
+        deploy_int8(result)
 
 
 # Modules that add subcommands: each defines `add_commands(subparsers)`; a handler is set with
 # `parser.set_defaults(run=function_of_args)`. The CLI sits above every package, so tflite/ and tuning/
 # register their commands here too.
-COMMAND_MODULES = ()
+COMMAND_MODULES = ("tflite.commands",)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--model", default="lenet5_modern")
     demo.add_argument("--epochs", type=int, default=15)
     demo.add_argument("--out", default="runs/demo")
+    demo.add_argument("--no-tflite", action="store_true", help="skip the int8 .tflite export and its check")
     demo.set_defaults(run=_cmd_demo)
 
     for module_name in COMMAND_MODULES:

@@ -38,4 +38,5 @@ def run_demo(model_name: str = "lenet5_modern", epochs: int = 15, out_dir: str =
     path = os.path.join(out_dir, f"{model_name}.keras")
     model.save(path)
     print(f"holdout accuracy {accuracy:.4f} on {len(x_holdout)} digits; model saved to {path}")
-    return {"accuracy": float(accuracy), "model_path": path}
+    return {"accuracy": float(accuracy), "model_path": path, "model": model,
+            "train_images": x_train, "holdout": (x_holdout, y_holdout)}

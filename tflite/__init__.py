@@ -1,2 +1,15 @@
 """Quantization and `.tflite` export of keras_cnns models, checked and timed with LiteRT (imports keras_cnns,
-never the reverse)."""
+never the reverse).
+
+    >>> report = tflite.export(model, "lenet.tflite", quantization="int8", representative_data="digits")
+    >>> tflite.evaluate("lenet.tflite", "digits")["accuracy"]
+    >>> tflite.benchmark("lenet.tflite", threads=1, runs=200)["median_ms"]
+"""
+
+from tflite.export import QUANTIZATIONS, convert, export, ops_in
+from tflite.bridge import to_keras, to_tf_keras
+from tflite.litert import benchmark, compare, evaluate, predict
+from tflite.optimize import cluster, kernel_sparsity, prune, quantization_aware
+
+__all__ = ["QUANTIZATIONS", "benchmark", "cluster", "compare", "convert", "evaluate", "export", "kernel_sparsity",
+           "ops_in", "predict", "prune", "quantization_aware", "to_keras", "to_tf_keras"]

@@ -1,0 +1,193 @@
+"""tflite/: every quantization mode exported and run under LiteRT against the Keras model, the CLI, bad input."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_cnns
+import tflite
+from tflite.datasets import resolve
+
+SHAPE = (32, 32, 1)
+
+
+@pytest.fixture(scope="module")
+def trained_lenet():
+    """lenet5_modern at 32x32 trained briefly on the digits (resized), and the holdout arrays."""
+    keras.utils.set_random_seed(0)
+    x_train, y_train = resolve("digits", SHAPE, argument="data", split="train")
+    holdout = resolve("digits", SHAPE, argument="data", split="holdout")
+    model = keras_cnns.get_model("lenet5_modern", input_shape=SHAPE, classes=10)
+    model.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, batch_size=64, epochs=4, verbose=0)
+    return model, x_train, holdout
+
+
+# Closeness of the float outputs (softmax probabilities) to Keras, per mode: float16 rounds weights to 11-bit
+# mantissas, dynamic/int8 quantize weights (and activations) to 8 bits.
+MAX_ABS_DIFF = {"none": 1e-4, "float16": 5e-3, "dynamic": 0.1, "int16x8": 0.1, "int8": None}
+
+
+@pytest.mark.parametrize("quantization", tflite.QUANTIZATIONS)
+def test_each_quantization_runs_under_litert_close_to_keras(trained_lenet, quantization, tmp_path):
+    model, x_train, holdout = trained_lenet
+    path = str(tmp_path / f"lenet_{quantization}.tflite")
+    report = tflite.export(model, path, quantization,
+                           representative_data=x_train if quantization in ("int8", "int16x8") else None)
+    assert os.path.getsize(path) == report["size_bytes"] > 0
+    assert report["quantization"] == quantization
+    assert "CONV_2D" in report["ops"] and not any(op.startswith("Flex") for op in report["ops"])
+    float_size = len(tflite.convert(model))
+    if quantization in ("dynamic", "int8", "int16x8"):
+        assert report["size_bytes"] < 0.35 * float_size  # 8-bit weights: about a quarter, plus graph overhead
+    if quantization == "float16":
+        assert report["size_bytes"] < 0.6 * float_size
+    comparison = tflite.compare(model, path, holdout)
+    if MAX_ABS_DIFF[quantization] is not None:
+        assert comparison["max_abs_diff"] <= MAX_ABS_DIFF[quantization]
+    assert comparison["agreement"] >= 0.95
+    assert comparison["keras_accuracy"] > 0.7  # the model did learn: agreement is not between two random guessers
+    assert abs(comparison["accuracy_delta_pp"]) <= 3.0
+    assert tflite.evaluate(path, holdout)["accuracy"] == pytest.approx(comparison["tflite_accuracy"])
+
+
+def test_int8_io_gives_integer_tensors_and_same_accuracy(trained_lenet, tmp_path):
+    model, x_train, holdout = trained_lenet
+    float_io = tflite.export(model, str(tmp_path / "float_io.tflite"), "int8", representative_data=x_train)
+    int_io = tflite.export(model, str(tmp_path / "int_io.tflite"), "int8", representative_data=x_train, int8_io=True)
+    assert float_io["input_dtypes"] == ["float32"] and int_io["input_dtypes"] == ["int8"]
+    assert int_io["output_dtypes"] == ["int8"]
+    # Input quantization in evaluate() must reproduce what the float-input model's QUANTIZE op does.
+    assert tflite.compare(model, int_io["path"], holdout)["agreement"] >= 0.95
+    np.testing.assert_allclose(tflite.predict(int_io["path"], holdout[0][:50]),
+                               tflite.predict(float_io["path"], holdout[0][:50]), atol=0.02)
+
+
+def test_per_tensor_and_stripped_files_are_smaller_and_still_run(trained_lenet, tmp_path):
+    model, x_train, holdout = trained_lenet
+    plain = tflite.export(model, str(tmp_path / "plain.tflite"), "int8", x_train)
+    stripped = tflite.export(model, str(tmp_path / "stripped.tflite"), "int8", x_train, per_channel=False,
+                             strip_metadata=True)
+    assert stripped["size_bytes"] < plain["size_bytes"]
+    assert tflite.compare(model, stripped["path"], holdout)["agreement"] >= 0.95
+
+
+def test_representative_data_as_dataset_and_by_name(trained_lenet, tmp_path):
+    model, x_train, holdout = trained_lenet
+    dataset = tf.data.Dataset.from_tensor_slices((x_train[:64], np.zeros(64, "int32"))).batch(16)
+    for data in (dataset, "digits"):
+        report = tflite.export(model, str(tmp_path / "x.tflite"), "int8", representative_data=data)
+        assert tflite.compare(model, report["path"], holdout)["agreement"] >= 0.95
+    assert tflite.evaluate(report["path"], "digits")["samples"] == len(holdout[1])
+
+
+def test_export_is_atomic_and_a_failed_export_keeps_the_old_file(trained_lenet, tmp_path):
+    model, _, _ = trained_lenet
+    path = tmp_path / "model.tflite"
+    tflite.export(model, str(path), "none")
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="representative_data"):
+        tflite.export(model, str(path), "int8")
+    with pytest.raises(ValueError, match="quantization"):
+        tflite.export(model, str(path), "int4")
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["model.tflite"]  # no temporary file left behind
+
+
+def test_write_atomically_interrupted_leaves_no_partial_file(tmp_path, monkeypatch):
+    import importlib
+
+    export_module = importlib.import_module("tflite.export")  # the module, not the function tflite.export
+
+    path = tmp_path / "model.tflite"
+    path.write_bytes(b"good")
+
+    def killed(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export_module.os, "fsync", killed)
+    with pytest.raises(KeyboardInterrupt):
+        export_module.write_atomically(str(path), b"new content")
+    assert path.read_bytes() == b"good" and os.listdir(tmp_path) == ["model.tflite"]
+
+
+@keras.saving.register_keras_serializable(package="test_tflite")
+class _Determinant(keras.layers.Layer):
+    def call(self, inputs):
+        return tf.linalg.det(tf.reshape(inputs, (-1, 2, 2)))
+
+
+def test_model_needing_select_tf_ops_is_refused_naming_the_op(tmp_path):
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, _Determinant()(inputs))
+    with pytest.raises(ValueError, match="MatrixDeterminant"):
+        tflite.export(model, str(tmp_path / "det.tflite"))
+    assert not os.listdir(tmp_path)
+
+
+def test_bad_files_and_mismatched_data_are_refused(trained_lenet, tmp_path):
+    model, _, holdout = trained_lenet
+    good = tflite.export(model, str(tmp_path / "good.tflite"))["path"]
+    truncated = tmp_path / "truncated.tflite"
+    truncated.write_bytes(open(good, "rb").read()[:5000])
+    not_tflite = tmp_path / "notes.tflite"
+    not_tflite.write_text("this is not a model")
+    for bad in (truncated, not_tflite, tmp_path / "missing.tflite"):
+        with pytest.raises(ValueError, match="path"):
+            tflite.evaluate(str(bad), holdout)
+        with pytest.raises(ValueError, match="path"):
+            tflite.benchmark(str(bad), runs=1)
+    wrong_shape = (np.zeros((4, 28, 28, 1), "float32"), np.zeros(4, "int64"))
+    with pytest.raises(ValueError, match=r"data holds samples of shape \(28, 28, 1\).*\(32, 32, 1\)"):
+        tflite.evaluate(good, wrong_shape)
+    with pytest.raises(ValueError, match="representative_data holds samples of shape"):
+        tflite.export(model, str(tmp_path / "q.tflite"), "int8", representative_data=wrong_shape[0])
+    with pytest.raises(ValueError, match="data must carry labels"):
+        tflite.evaluate(good, holdout[0])
+    with pytest.raises(ValueError, match="int8_io"):
+        tflite.export(model, str(tmp_path / "q.tflite"), "dynamic", int8_io=True)
+    with pytest.raises(ValueError, match="'imagenet9'"):
+        tflite.evaluate(good, "imagenet9")
+
+
+def test_benchmark_reports_latency_and_size(trained_lenet, tmp_path):
+    model, x_train, _ = trained_lenet
+    path = tflite.export(model, str(tmp_path / "int8.tflite"), "int8", x_train)["path"]
+    result = tflite.benchmark(path, threads=1, runs=20)
+    assert 0 < result["median_ms"] <= result["p90_ms"]
+    assert result["size_bytes"] == os.path.getsize(path)
+    with pytest.raises(ValueError, match="threads"):
+        tflite.benchmark(path, threads=0)
+
+
+def test_cli_export_and_bench_print_a_row_per_quantization(trained_lenet, tmp_path, capsys):
+    from keras_cnns import cli
+
+    model, _, _ = trained_lenet
+    model_path = str(tmp_path / "lenet.keras")
+    model.save(model_path)
+    out = str(tmp_path / "lenet.tflite")
+    assert cli.main(["export", model_path, "--quantization", "none", "int8", "--data", "digits", "--out", out,
+                     "--evaluate"]) == 0
+    printed = capsys.readouterr().out
+    assert "lenet_none.tflite" in printed and "lenet_int8.tflite" in printed
+    files = [str(tmp_path / f"lenet_{q}.tflite") for q in ("none", "int8")]
+    assert cli.main(["bench", *files, "--runs", "5"]) == 0
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert [row.split()[0] for row in rows] == ["none", "int8"]
+    assert cli.main(["export", model_path, "--quantization", "int8", "--out", out]) == 2
+    assert "representative_data" in capsys.readouterr().err
+
+
+def test_demo_deploy_step_exports_int8_and_reports_accuracy(tmp_path, capsys):
+    from keras_cnns.demo import run_demo
+    from tflite.demo import deploy_int8
+
+    result = run_demo(epochs=2, out_dir=str(tmp_path))
+    report = deploy_int8(result)
+    assert os.path.isfile(report["path"]) and report["input_dtypes"] == ["float32"]
+    assert report["agreement"] >= 0.95
+    assert "holdout accuracy" in capsys.readouterr().out

@@ -1,0 +1,94 @@
+"""tflite.bridge (Keras 3 <-> tf_keras, identical outputs) and tfmot QAT / pruning / clustering, exported."""
+
+import keras
+import numpy as np
+import pytest
+import tf_keras
+
+import keras_cnns
+import tflite
+from tflite.datasets import resolve
+from tflite.optimize import distinct_kernel_values
+
+SHAPE = (32, 32, 1)
+
+
+@pytest.mark.parametrize("name, shape", [("lenet5_modern", (32, 32, 1)), ("vgg11_bn", (32, 32, 3)),
+                                         ("nin", (32, 32, 3)), ("all_cnn_c", (32, 32, 3))])
+def test_bridge_round_trip_gives_identical_outputs(name, shape):
+    model = keras_cnns.get_model(name, input_shape=shape, classes=7)
+    # Non-trivial batch-norm statistics, so that copying them is tested too.
+    model.set_weights([w + np.random.default_rng(i).normal(0, 0.05, w.shape).astype(w.dtype) if w.ndim == 1 else w
+                       for i, w in enumerate(model.get_weights())])
+    images = np.random.default_rng(0).random((4, *shape), dtype=np.float32)
+    legacy = tflite.to_tf_keras(model)
+    assert isinstance(legacy, tf_keras.Model) and not isinstance(legacy, keras.Model)
+    assert legacy.count_params() == model.count_params()
+    back = tflite.to_keras(legacy)
+    assert isinstance(back, keras.Model)
+    reference = model.predict(images, verbose=0)
+    np.testing.assert_allclose(legacy.predict(images, verbose=0), reference, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(back.predict(images, verbose=0), reference, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("name, layer", [("alexnet", "LocalResponseNormalization"), ("lenet5", "scaled_tanh")])
+def test_bridge_refuses_custom_layers_naming_them(name, layer):
+    model = keras_cnns.get_model(name, input_shape=(67, 67, 3) if name == "alexnet" else SHAPE)
+    with pytest.raises(ValueError, match=layer):
+        tflite.to_tf_keras(model)
+
+
+def test_bridge_refuses_a_subclassed_model():
+    class Tiny(keras.Model):
+        def call(self, inputs):
+            return inputs
+
+    with pytest.raises(ValueError, match="functional"):
+        tflite.to_tf_keras(Tiny())
+    with pytest.raises(TypeError, match="keras.Model"):
+        tflite.to_tf_keras("lenet5_modern")
+
+
+@pytest.fixture(scope="module")
+def trained_lenet():
+    keras.utils.set_random_seed(0)
+    x_train, y_train = resolve("digits", SHAPE, argument="data", split="train")
+    model = keras_cnns.get_model("lenet5_modern", input_shape=SHAPE, classes=10)
+    model.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, batch_size=64, epochs=4, verbose=0)
+    return model, resolve("digits", SHAPE, argument="data", split="holdout")
+
+
+def test_quantization_aware_training_exports_int8_without_representative_data(trained_lenet, tmp_path):
+    model, holdout = trained_lenet
+    qat = tflite.quantization_aware(model, "digits", epochs=1, steps_per_epoch=4)
+    assert any("Quantize" in type(layer).__name__ for layer in qat.layers)
+    report = tflite.export(qat, str(tmp_path / "qat.tflite"), "int8")
+    assert report["size_bytes"] < 0.35 * len(tflite.convert(model))
+    assert "QUANTIZE" in report["ops"]
+    comparison = tflite.compare(model, report["path"], holdout)
+    assert comparison["tflite_accuracy"] > 0.7 and comparison["agreement"] >= 0.85
+    with pytest.raises(ValueError, match="quantization-aware"):
+        tflite.export(qat, str(tmp_path / "x.tflite"), "float16")
+
+
+def test_pruning_reaches_target_sparsity_and_exports(trained_lenet, tmp_path):
+    model, holdout = trained_lenet
+    pruned = tflite.prune(model, "digits", target_sparsity=0.5, epochs=2, steps_per_epoch=6)
+    assert isinstance(pruned, keras.Model) and not any("Prune" in type(la).__name__ for la in pruned.layers)
+    assert tflite.kernel_sparsity(pruned) == pytest.approx(0.5, abs=0.01)
+    assert tflite.kernel_sparsity(model) < 0.01
+    report = tflite.export(pruned, str(tmp_path / "pruned.tflite"), "int8", representative_data="digits")
+    assert tflite.compare(pruned, report["path"], holdout)["agreement"] >= 0.95
+    with pytest.raises(ValueError, match="target_sparsity"):
+        tflite.prune(model, "digits", target_sparsity=1.5)
+
+
+def test_clustering_limits_distinct_weights_and_exports(trained_lenet, tmp_path):
+    model, holdout = trained_lenet
+    clustered = tflite.cluster(model, n_clusters=8)
+    assert distinct_kernel_values(clustered) <= 8 < distinct_kernel_values(model)
+    report = tflite.export(clustered, str(tmp_path / "clustered.tflite"))
+    assert tflite.compare(clustered, report["path"], holdout)["max_abs_diff"] < 1e-4
+    with pytest.raises(ValueError, match="n_clusters"):
+        tflite.cluster(model, n_clusters=1)

@@ -1,0 +1,210 @@
+"""`.tflite` export of Keras models with TFLite's post-training quantization, written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import tempfile
+
+import numpy as np
+
+from keras_cnns.checks import check_bool, check_choice, check_int
+from tflite.datasets import resolve
+
+QUANTIZATIONS = ("none", "dynamic", "float16", "int8", "int16x8")
+
+
+def _model_input_shape(model):
+    shape = tuple(model.inputs[0].shape[1:])
+    if any(d is None for d in shape):
+        raise ValueError(f"model must have a fixed input shape to be exported; {model.name} takes {shape}")
+    return shape
+
+
+def _representative_generator(images: np.ndarray):
+    def generate():
+        for image in images:
+            yield [image[None]]
+
+    return generate
+
+
+def _unsupported_ops_message(error_text: str) -> str | None:
+    """The ops TFLite's builtins lack, named from the converter's error text (None if that is not the error)."""
+    found = []
+    for label in ("TF Select ops", "Custom ops"):
+        match = re.search(rf"{label}: ([^\n]+)", error_text)
+        if match:
+            found.append(f"{label.lower()}: {match.group(1).strip()}")
+    return "; ".join(found) or None
+
+
+def ops_in(flatbuffer: bytes) -> list[str]:
+    """Names of the operators a `.tflite` flatbuffer uses (builtin names, or the custom code of custom ops)."""
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(flatbuffer))
+    names = set()
+    for code in model.operatorCodes:
+        custom = code.customCode.decode() if isinstance(code.customCode, bytes) else code.customCode
+        names.add(custom or flatbuffer_utils.opcode_to_name(model, model.operatorCodes.index(code)))
+    return sorted(names)
+
+
+def strip_strings(flatbuffer: bytes) -> bytes:
+    """Drop tensor and subgraph names, the description and the signature defs (TFLite's `strip_strings`)."""
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(flatbuffer))
+    flatbuffer_utils.strip_strings(model)
+    return flatbuffer_utils.convert_object_to_bytearray(model)
+
+
+def write_atomically(path: str, content: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename it over `path` (never a partial `path`)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"path must be in an existing folder; {folder!r} of {path!r} does not exist")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+        raise
+
+
+def convert(model, quantization: str = "none", representative_data=None, *, int8_io: bool = False,
+            per_channel: bool = True, strip_metadata: bool = False, allow_select_tf_ops: bool = False,
+            representative_samples: int = 200) -> bytes:
+    """The `.tflite` flatbuffer of `model` (see `export`), without writing it."""
+    import tensorflow as tf
+
+    check_choice("quantization", quantization, QUANTIZATIONS)
+    check_bool("int8_io", int8_io)
+    check_bool("per_channel", per_channel)
+    check_bool("strip_metadata", strip_metadata)
+    check_bool("allow_select_tf_ops", allow_select_tf_ops)
+    check_int("representative_samples", representative_samples, min_value=1)
+    if int8_io and quantization != "int8":
+        raise ValueError(f"int8_io=True needs quantization='int8' (integer-only model); got quantization={quantization!r}")
+    full_integer = quantization in ("int8", "int16x8")
+    learnt_ranges = is_quantization_aware(model)
+    if learnt_ranges and quantization != "int8":
+        raise ValueError(f"a quantization-aware model exports with quantization='int8'; got {quantization!r}")
+    if full_integer and representative_data is None and not learnt_ranges:
+        raise ValueError(
+            f"quantization={quantization!r} calibrates activation ranges and needs representative_data (images as "
+            "an array, a tf.data set, or a dataset name such as 'digits'); got None"
+        )
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    builtin_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if quantization != "none":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantization == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if full_integer and not learnt_ranges:
+        images, _ = resolve(representative_data, _model_input_shape(model), argument="representative_data",
+                            split="train", limit=representative_samples)
+        converter.representative_dataset = _representative_generator(images)
+        builtin_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8 if quantization == "int8"
+                       else tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+    if int8_io:
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    converter.target_spec.supported_ops = builtin_ops + ([tf.lite.OpsSet.SELECT_TF_OPS] if allow_select_tf_ops else [])
+    converter._experimental_disable_per_channel = not per_channel
+    converter.exclude_conversion_metadata = strip_metadata
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # the SavedModel export prints its signature
+            flatbuffer = converter.convert()
+    except Exception as err:  # the converter raises its own ConverterError type
+        unsupported = _unsupported_ops_message(str(err))
+        if unsupported is None:
+            raise
+        raise ValueError(
+            f"model {model.name!r} needs ops that TFLite's builtin op set lacks ({unsupported}); replace the layers "
+            "that use them, or pass allow_select_tf_ops=True (the runtime then needs the Flex delegate)"
+        ) from None
+    return strip_strings(flatbuffer) if strip_metadata else flatbuffer
+
+
+def is_quantization_aware(model) -> bool:
+    """Whether `model` is a tfmot quantization-aware model (its fake-quantization wrappers hold the ranges)."""
+    return any(type(layer).__name__ in ("QuantizeWrapper", "QuantizeWrapperV2", "QuantizeLayer")
+               for layer in getattr(model, "layers", ()))
+
+
+def _is_model(model) -> bool:
+    import keras
+
+    if isinstance(model, keras.Model):
+        return True
+    return type(model).__module__.startswith("tf_keras") and hasattr(model, "inputs")
+
+
+def tensor_dtypes(flatbuffer: bytes) -> tuple[list[str], list[str]]:
+    """dtype names of the model's input and output tensors."""
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(flatbuffer))
+    graph = model.subgraphs[0]
+    name = lambda index: flatbuffer_utils.type_to_name(graph.tensors[index].type).lower()  # noqa: E731
+    return [name(i) for i in graph.inputs], [name(i) for i in graph.outputs]
+
+
+def export(model, path, quantization: str = "none", representative_data=None, *, int8_io: bool = False,
+           per_channel: bool = True, strip_metadata: bool = False, allow_select_tf_ops: bool = False,
+           representative_samples: int = 200) -> dict:
+    """Convert a Keras model (or a `.keras` file) to `.tflite` and write it atomically to `path`.
+
+    Args:
+        model: a Keras model or the path of a `.keras` file.
+        path: the `.tflite` file to write (its folder must exist). It is written through a temporary file in
+            the same folder and renamed: a failed or killed export leaves any existing file untouched.
+        quantization: "none" (float32), "dynamic" (int8 weights), "float16" (float16 weights), "int8" (full
+            integer, calibrated on `representative_data`) or "int16x8" (int16 activations, int8 weights).
+        representative_data: images for calibration (array, tf.data set, 'digits' or an IDX folder);
+            required by "int8" and "int16x8". The first `representative_samples` images are used.
+        int8_io: with "int8", int8 input and output tensors (microcontroller style) instead of float32.
+        per_channel: per-channel weight scales (TFLite's default); False gives per-tensor scales.
+        strip_metadata: drop conversion metadata, tensor names and signature defs (smaller file).
+        allow_select_tf_ops: allow TensorFlow kernels for ops TFLite lacks; by default builtin ops only,
+            and a model needing others is refused with a ValueError naming the ops.
+
+    Returns:
+        A dict: path, size_bytes, quantization, ops, input_dtypes, output_dtypes.
+    """
+    if isinstance(path, (bytes, bytearray)) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str); got {type(path).__name__}")
+    path = os.fspath(path)
+    if isinstance(model, (str, os.PathLike)):
+        model = load_keras_model(model)
+    elif not _is_model(model):
+        raise TypeError(f"model must be a keras.Model (or a tf_keras model from tflite.quantization_aware) or the path of a .keras file; got {type(model).__name__}")
+    flatbuffer = convert(model, quantization, representative_data, int8_io=int8_io, per_channel=per_channel,
+                         strip_metadata=strip_metadata, allow_select_tf_ops=allow_select_tf_ops,
+                         representative_samples=representative_samples)
+    write_atomically(path, flatbuffer)
+    input_dtypes, output_dtypes = tensor_dtypes(flatbuffer)
+    return {"path": path, "size_bytes": len(flatbuffer), "quantization": quantization, "ops": ops_in(flatbuffer),
+            "input_dtypes": input_dtypes, "output_dtypes": output_dtypes}
+
+
+def load_keras_model(path):
+    """A `.keras` file, loaded with safe_mode=True (zoo layers are registered on import of keras_cnns)."""
+    import keras
+
+    import keras_cnns  # noqa: F401  registers the zoo's custom layers
+
+    path = os.fspath(path)
+    if not (os.path.isfile(path) and path.endswith(".keras")):
+        raise ValueError(f"model must be a keras.Model, a registered model name or an existing .keras file; got {path!r}")
+    return keras.saving.load_model(path, safe_mode=True)

@@ -1,0 +1,108 @@
+"""Quantization-aware training, magnitude pruning and weight clustering with tfmot, for Keras 3 zoo models.
+
+tfmot works on tf_keras models only: each function bridges the model to tf_keras (tflite.bridge), applies
+tfmot there, trains with tf_keras, and returns a model `tflite.export` converts. Pruned and clustered models
+are stripped of their wrappers and bridged back to Keras 3; a quantization-aware model stays a tf_keras model
+(its fake-quantization wrappers have no Keras 3 counterpart) and exports to int8 without representative data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from keras_cnns.checks import check_float, check_int
+from tflite.bridge import to_keras, to_tf_keras
+from tflite.datasets import resolve
+
+
+def _tfmot():
+    import tensorflow_model_optimization as tfmot  # heavy: imported on first use
+
+    return tfmot
+
+
+def _training_arrays(model, data):
+    return resolve(data, tuple(model.inputs[0].shape[1:]), argument="data", split="train", need_labels=True)
+
+
+def _compile(tf_model, learning_rate, source_model):
+    import tf_keras
+
+    loss_from_logits = source_model.layers[-1].get_config().get("activation") != "softmax"
+    tf_model.compile(optimizer=tf_keras.optimizers.Adam(learning_rate),
+                     loss=tf_keras.losses.SparseCategoricalCrossentropy(from_logits=loss_from_logits),
+                     metrics=["accuracy"])
+
+
+def quantization_aware(model, data, epochs: int = 1, *, batch_size: int = 64, learning_rate: float = 1e-4,
+                       steps_per_epoch: int | None = None, verbose: int = 0):
+    """Fine-tune `model` with fake quantization (tfmot's `quantize_model`) on `data`'s training split.
+
+    Returns the quantization-aware tf_keras model; `tflite.export(qat, path, "int8")` gives its int8 file
+    (the ranges were learnt: no representative data needed).
+    """
+    check_int("epochs", epochs, min_value=1)
+    check_float("learning_rate", learning_rate, min_value=0.0, min_inclusive=False)
+    images, labels = _training_arrays(model, data)
+    qat_model = _tfmot().quantization.keras.quantize_model(to_tf_keras(model))
+    _compile(qat_model, learning_rate, model)
+    qat_model.fit(images, labels, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                  verbose=verbose)
+    return qat_model
+
+
+def prune(model, data, target_sparsity: float = 0.5, epochs: int = 2, *, batch_size: int = 64,
+          learning_rate: float = 1e-4, steps_per_epoch: int | None = None, verbose: int = 0):
+    """Magnitude-prune `model` to `target_sparsity` while fine-tuning on `data` (tfmot's
+    `prune_low_magnitude` with a polynomial schedule over the first 2/3 of the steps), then strip the pruning
+    wrappers and bridge back to Keras 3. Raises if the pruned kernels miss the target sparsity.
+    """
+    import tf_keras
+
+    check_float("target_sparsity", target_sparsity, min_value=0.0, max_value=1.0, max_inclusive=False)
+    check_int("epochs", epochs, min_value=1)
+    images, labels = _training_arrays(model, data)
+    sparsity = _tfmot().sparsity.keras
+    steps = epochs * (steps_per_epoch or int(np.ceil(len(images) / batch_size)))
+    schedule = sparsity.PolynomialDecay(initial_sparsity=0.0, final_sparsity=target_sparsity, begin_step=0,
+                                        end_step=max(1, (2 * steps) // 3), frequency=max(1, steps // 20))
+    pruned = sparsity.prune_low_magnitude(to_tf_keras(model), pruning_schedule=schedule)
+    _compile(pruned, learning_rate, model)
+    pruned.fit(images, labels, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
+               verbose=verbose, callbacks=[sparsity.UpdatePruningStep()])
+    stripped = sparsity.strip_pruning(pruned)
+    assert isinstance(stripped, tf_keras.Model)
+    result = to_keras(stripped)
+    reached = kernel_sparsity(result)
+    if reached < target_sparsity - 0.01:
+        raise RuntimeError(f"pruning reached sparsity {reached:.3f}, short of target_sparsity={target_sparsity}; "
+                           "train more steps")
+    return result
+
+
+def cluster(model, n_clusters: int = 16, data=None, epochs: int = 1, *, batch_size: int = 64,
+            learning_rate: float = 1e-5, steps_per_epoch: int | None = None, verbose: int = 0):
+    """Cluster each layer's weights into `n_clusters` shared values (tfmot's `cluster_weights`, k-means++
+    initialisation), optionally fine-tune on `data`, strip the wrappers and bridge back to Keras 3."""
+    check_int("n_clusters", n_clusters, min_value=2)
+    clustering = _tfmot().clustering.keras
+    clustered = clustering.cluster_weights(
+        to_tf_keras(model), number_of_clusters=n_clusters,
+        cluster_centroids_init=clustering.CentroidInitialization.KMEANS_PLUS_PLUS)
+    if data is not None:
+        images, labels = _training_arrays(model, data)
+        _compile(clustered, learning_rate, model)
+        clustered.fit(images, labels, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                      verbose=verbose)
+    return to_keras(clustering.strip_clustering(clustered))
+
+
+def kernel_sparsity(model) -> float:
+    """Fraction of zeros over the kernels (weights of rank >= 2) of a Keras model: what pruning acts on."""
+    kernels = [w for w in model.get_weights() if w.ndim >= 2]
+    return float(sum(np.sum(w == 0) for w in kernels) / sum(w.size for w in kernels))
+
+
+def distinct_kernel_values(model) -> int:
+    """The largest number of distinct values in any one kernel (clustering bounds it by n_clusters)."""
+    return max(len(np.unique(w)) for w in model.get_weights() if w.ndim >= 2)
