@@ -172,6 +172,14 @@ class SpatialTransformer(keras.layers.Layer):
             output = output + values * (weight * inside)[:, :, None]
         return ops.reshape(output, (-1, out_height, out_width, channels))
 
+    def multiply_adds(self, input_shapes, output_shapes):
+        """The localization network's multiply-adds plus 4 per sampled value (the bilinear weights)."""
+        from keras_cnns.flops import count_multiply_adds
+
+        localization = count_multiply_adds(self.localization) if isinstance(self.localization, keras.Model) else 0
+        _, out_height, out_width, channels = output_shapes[0]
+        return localization + 4 * int(out_height) * int(out_width) * int(channels)
+
     def compute_output_shape(self, input_shape):
         out_height, out_width = self.output_size or tuple(input_shape[1:3])
         return (input_shape[0], out_height, out_width, input_shape[3])
