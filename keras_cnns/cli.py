@@ -78,7 +78,7 @@ def _cmd_demo(args):
 # Modules that add subcommands: each defines `add_commands(subparsers)`; a handler is set with
 # `parser.set_defaults(run=function_of_args)`. The CLI sits above every package, so tflite/ and tuning/
 # register their commands here too.
-COMMAND_MODULES = ()
+COMMAND_MODULES = ("keras_cnns.training",)
 
 
 def build_parser() -> argparse.ArgumentParser:
