@@ -192,7 +192,8 @@ def read_history(path) -> list[dict]:
     if not os.path.isfile(path):
         return []
     with open(path, newline="", encoding="utf-8") as handle:
-        rows = {int(row["epoch"]): {k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(handle)}
+        rows = {int(row["epoch"]): {k: float(v) for k, v in row.items() if v not in ("", "NA")}
+                for row in csv.DictReader(handle)}
     return [rows[epoch] for epoch in sorted(rows)]
 
 
@@ -234,6 +235,7 @@ def train(
     learning_rate=None,
     input_shape=None,
     data_options=None,
+    callbacks=None,
     verbose=1,
 ):
     """Train a zoo model (registered name, `builder(input_shape=..., classes=...)` callable, or a Keras model)
@@ -243,12 +245,13 @@ def train(
     `training_curves.png` and `run.json`. If a previous run in `out_dir` was interrupted (its `backup/` is
     there), training resumes from the last finished epoch; `out_dir` holding a finished run is refused rather
     than overwritten. Models given by name or builder are built inside `strategy.scope()` ("default" or
-    "mirrored", or a `tf.distribute.Strategy`).
+    "mirrored", or a `tf.distribute.Strategy`). `callbacks` are added to the run's own.
     """
     from keras_cnns.data import Dataset, load_dataset, preprocessing_for
     from keras_cnns.registry import get_builder, model_info
 
     recipe_config = get_recipe(recipe)
+    callbacks_extra = callbacks
     epochs = check_int("epochs", epochs, min_value=1)
     check_type("out_dir", out_dir, (str, os.PathLike))
     out_dir = os.fspath(out_dir)
@@ -325,6 +328,7 @@ def train(
     if recipe_config.reduce_on_plateau:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss" if validation_set is not None else "loss", factor=0.1, patience=3))
+    callbacks += list(callbacks_extra or [])
     callbacks.append(keras.callbacks.BackupAndRestore(backup_dir))
     model.fit(train_set, validation_data=validation_set, epochs=epochs, callbacks=callbacks, verbose=verbose,
               shuffle=False)  # load_dataset shuffles the training set itself
