@@ -37,10 +37,10 @@ def distort(images, seed):
     return canvas
 
 
-def train(transform, data, epochs, batch_size, seed):
+def train(transform, data, epochs, batch_size, seed, filters):
     (x_train, y_train), (x_holdout, y_holdout) = data
     keras.utils.set_random_seed(seed)
-    model = keras_cnns.STCNN(input_shape=(CANVAS, CANVAS, 1), classes=10, transform=transform)
+    model = keras_cnns.STCNN(input_shape=(CANVAS, CANVAS, 1), classes=10, transform=transform, filters=filters)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     start = time.perf_counter()
     model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=2)
@@ -54,23 +54,24 @@ def main():
     parser.add_argument("--data", default="../shared/data/mnist-t10k")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--filters", type=int, nargs="+", default=[32, 64, 64])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="docs")
     args = parser.parse_args()
 
     (x_train, y_train), (x_holdout, y_holdout) = load_idx_split(args.data)
     data = ((distort(x_train, args.seed), y_train), (distort(x_holdout, args.seed + 1), y_holdout))
-    results = {"epochs": args.epochs, "batch_size": args.batch_size, "optimizer": "Adam(1e-3)", "seed": args.seed}
+    results = {"epochs": args.epochs, "batch_size": args.batch_size, "optimizer": "Adam(1e-3)", "seed": args.seed,
+               "filters": args.filters}
     st_model = None
     for label, transform in (("cnn", None), ("st_cnn", "affine")):
-        model, results[label] = train(transform, data, args.epochs, args.batch_size, args.seed)
+        model, results[label] = train(transform, data, args.epochs, args.batch_size, args.seed, tuple(args.filters))
         print(label, results[label], flush=True)
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, "st_cnn_results.json"), "w") as handle:
+            json.dump(results, handle, indent=2)
         if transform is not None:
             st_model = model
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "st_cnn_results.json"), "w") as handle:
-        json.dump(results, handle, indent=2)
-
     transformer = keras.Model(st_model.inputs, st_model.get_layer("spatial_transformer").output)
     samples = data[1][0][:8]
     warped = transformer.predict(samples, verbose=0)

@@ -27,7 +27,7 @@ import keras_cnns  # noqa: E402
 from keras_cnns.data import load_idx_split  # noqa: E402
 
 
-def train(x_train, y_train, weights, epochs, batch_size, seed, **swwae_args):
+def train(x_train, y_train, weights, epochs, batch_size, seed, **swwae_args):  # noqa: PLR0913
     keras.utils.set_random_seed(seed)
     model = keras_cnns.SWWAE(input_shape=(28, 28, 1), **swwae_args)
     model.compile(keras.optimizers.Adam(1e-3), loss=["sparse_categorical_crossentropy", None])
@@ -53,6 +53,7 @@ def main():
     parser.add_argument("--labels", type=int, default=1000)
     parser.add_argument("--lambda-rec", type=float, default=1.0)
     parser.add_argument("--lambda-m", type=float, default=0.1)
+    parser.add_argument("--filters", type=int, nargs="+", default=[32, 64])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="docs")
     args = parser.parse_args()
@@ -60,23 +61,28 @@ def main():
     (x_train, y_train), (x_holdout, y_holdout) = load_idx_split(args.data)
     common = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed}
     losses = {"lambda_rec": args.lambda_rec, "lambda_m": args.lambda_m}
-    results = {**common, "optimizer": "Adam(1e-3)", **losses, "labels": args.labels}
+    results = {**common, "optimizer": "Adam(1e-3)", **losses, "labels": args.labels, "filters": args.filters}
+    common["filters"] = tuple(args.filters)
+    os.makedirs(args.out, exist_ok=True)
+
+    def save():
+        with open(os.path.join(args.out, "swwae_results.json"), "w") as handle:
+            json.dump(results, handle, indent=2)
+
     all_labelled = np.ones(len(x_train), "float32")
     models = {}
     for unpooling in ("where", "upsample"):
         models[unpooling], seconds = train(x_train, y_train, all_labelled, unpooling=unpooling, **common, **losses)
         results[f"reconstruction_{unpooling}"] = measure(models[unpooling], x_holdout, y_holdout, seconds)
         print(unpooling, results[f"reconstruction_{unpooling}"], flush=True)
+        save()
 
     labelled = (np.arange(len(x_train)) < args.labels).astype("float32")
     for label, weights in (("semi_supervised_swwae", losses), ("labels_only", {"lambda_rec": 0.0, "lambda_m": 0.0})):
         model, seconds = train(x_train, y_train, labelled, **common, **weights)
         results[label] = measure(model, x_holdout, y_holdout, seconds)
         print(label, results[label], flush=True)
-
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "swwae_results.json"), "w") as handle:
-        json.dump(results, handle, indent=2)
+        save()
 
     samples = x_holdout[:8]
     rows = [("input", samples)] + [
