@@ -64,7 +64,8 @@ def table(rows, runs, warmup, threads, samples) -> str:
         f"Latency: `ai_edge_litert` Interpreter with num_threads={threads}, median of {runs} runs after "
         f"{warmup} warm-up runs, random input. FLOPs are multiply-adds (`keras_cnns.model_info`).",
         "",
-        f"Machine: {machine()}. The CPU is shared with other jobs, so the latencies are noisy.",
+        f"Machine: {machine()}. The CPU is shared with other jobs (1-minute load average when this table was "
+        f"written: {os.getloadavg()[0]:.1f}), so the latencies are upper bounds.",
         "",
         "| model | params | FLOPs (M) | fp32 size (MB) | int8 size (MB) | size int8/fp32 | fp32 ms | int8 ms "
         "| latency int8/fp32 |",

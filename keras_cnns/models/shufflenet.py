@@ -9,7 +9,8 @@ References:
 v1: units of 1x1 group convolution -> channel shuffle -> 3x3 depthwise -> 1x1 group convolution, with the
 paper's Table 1 stage widths per number of groups; the first unit of a stage halves the resolution and
 concatenates a 3x3 average-pooled shortcut. The scale factor s multiplies the stage widths (rounded to a
-multiple of 4 x groups, so the bottleneck splits evenly into groups); conv1 keeps 24 filters.
+multiple of 4 x groups, so the bottleneck splits evenly into groups) and conv1's 24 filters (rounded to a
+multiple of groups, as in the authors' release: 0.5x with g = 8 has 16).
 v2: units that split the channels in two, transform one half (1x1 -> 3x3 depthwise -> 1x1) and
 concatenate and shuffle the halves; the widths of torchvision's shufflenet_v2_x*.
 """
@@ -73,15 +74,15 @@ def _depthwise_bn(x, strides, name):
     return layers.BatchNormalization(name=f"{name}_dwbn")(x)
 
 
-def _stem(x):
-    x = _conv_bn(x, CONV1_FILTERS, 3, "conv1", strides=2)
+def _stem(x, filters=CONV1_FILTERS):
+    x = _conv_bn(x, filters, 3, "conv1", strides=2)
     return layers.MaxPooling2D(3, strides=2, padding="same", name="maxpool")(x)
 
 
 def shufflenet_v1_unit(x, out_channels, groups, strides, name, group_first_conv=True):
     in_channels = x.shape[-1]
     bottleneck = out_channels // 4
-    first_groups = groups if group_first_conv else 1  # stage 2's first 1x1 sees only 24 channels
+    first_groups = groups if group_first_conv else 1  # stage 2's first 1x1 sees only conv1's 24 channels
     y = _conv_bn(x, bottleneck, 1, f"{name}_gconv1", groups=first_groups)
     if first_groups > 1:
         y = ChannelShuffle(groups, name=f"{name}_shuffle")(y)
@@ -103,7 +104,7 @@ def v1_stage_widths(groups, scale):
 
 def _shufflenet_v1_body(groups, scale):
     def body(x):
-        x = _stem(x)
+        x = _stem(x, max(groups, round(CONV1_FILTERS * scale / groups) * groups))
         for stage, (width, repeats) in enumerate(zip(v1_stage_widths(groups, scale), STAGE_REPEATS), start=2):
             for unit in range(repeats):
                 x = shufflenet_v1_unit(x, width, groups, strides=2 if unit == 0 else 1,
