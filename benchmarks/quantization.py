@@ -174,6 +174,7 @@ def main():
     parser.add_argument("--out", default=os.path.join("docs", "quantization.md"))
     parser.add_argument("--finetune-steps", type=int, default=60, help="steps per epoch of QAT / pruning")
     parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--skip-small", action="store_true")
     args = parser.parse_args()
     start = time.time()
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
@@ -182,7 +183,7 @@ def main():
     holdout = (x_holdout, y_holdout.astype("int64"))
     small, big = [], []
     with tempfile.TemporaryDirectory() as folder:
-        for name, build, source in small_models():
+        for name, build, source in [] if args.skip_small else small_models():
             reference, parameters, rows = small_model_rows(name, build, x_train, y_train, holdout, args.epochs,
                                                            folder, args.runs, args.finetune_steps)
             small.append((name, source, reference, parameters, rows))
