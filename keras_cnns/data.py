@@ -1,13 +1,19 @@
-"""Datasets as arrays: scikit-learn's bundled digits (the offline default) and IDX files (MNIST format)."""
+"""Datasets: scikit-learn's bundled digits (the offline default), IDX files (MNIST format), image folders,
+tensorflow-datasets and numpy arrays, as arrays or as batched `tf.data` pipelines (`load_dataset`)."""
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import gzip
 import os
+import warnings
+from typing import Any
 
+import keras
 import numpy as np
 
-from keras_cnns.checks import check_float, check_int
+from keras_cnns.checks import check_choice, check_float, check_int, check_int_sequence, check_type
 
 IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
               0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}  # fmt: skip
@@ -77,3 +83,392 @@ def load_idx_split(directory, *, train_size: int = 8000, files=MNIST_T10K_FILES)
     images = (images.astype("float32") / 255.0)[..., None]
     labels = labels.astype("int32")
     return (images[:train_size], labels[:train_size]), (images[train_size:], labels[train_size:])
+
+
+# ----------------------------------------------------------------------------------------------------------
+# tf.data pipelines: one entry point, `load_dataset`, for every kind of source.
+
+# keras.applications.imagenet_utils modes ("caffe": BGR mean subtraction as AlexNet/VGG/ResNet, "tf": scale to
+# [-1, 1] as Inception/MobileNet, "torch": ImageNet mean/std), plus "unit" (x / 255) and "none" (raw 0-255).
+PREPROCESSING_MODES = ("unit", "none", "caffe", "tf", "torch")
+FAMILY_PREPROCESSING = {
+    "alexnet": "caffe", "zfnet": "caffe", "vgg": "caffe", "nin": "caffe", "resnet": "caffe",
+    "googlenet": "tf", "inception": "tf", "inception_resnet": "tf", "mobilenet": "tf", "squeezenet": "caffe",
+    "densenet": "torch", "shufflenet": "torch",
+}  # fmt: skip
+AUGMENTATIONS = ("crop", "shift", "flip", "lighting")
+RESIZE_METHODS = ("bilinear", "nearest", "bicubic", "pad")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
+
+
+@dataclasses.dataclass
+class Dataset:
+    """Batched, prefetched `tf.data` splits (yielding `(images, int32 labels)`) and what a model needs to know."""
+
+    train: Any
+    validation: Any
+    test: Any
+    classes: int
+    input_shape: tuple
+    class_names: list
+    source: str
+    sizes: dict
+    preprocessing: str
+
+
+def preprocessing_for(family_or_model: str) -> str:
+    """The input preprocessing of a family (or registered model) as its paper / keras.applications does it."""
+    from keras_cnns.registry import list_families, list_models, model_info
+
+    check_type("family_or_model", family_or_model, str)
+    family = family_or_model
+    if family not in list_families() and family_or_model in list_models():
+        family = model_info(family_or_model)["family"]
+    return FAMILY_PREPROCESSING.get(family, "unit")
+
+
+def _near_names(name, names):
+    close = difflib.get_close_matches(name.lower(), names, n=5, cutoff=0.6)
+    close += [n for n in names if name.lower() in n and n not in close][: 5 - len(close)]
+    return close
+
+
+def _split_fraction(validation_split):
+    return check_float("validation_split", validation_split, min_value=0.0, max_value=1.0, max_inclusive=False)
+
+
+def _arrays_as_pixels(images):
+    """Images as float32 in [0, 255] with a channel axis; arrays already in [0, 1] are scaled up."""
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4:
+        raise ValueError(f"images must have shape (n, height, width) or (n, height, width, channels); got {images.shape}")
+    pixels = images.astype("float32")
+    if images.dtype.kind == "f" and pixels.size and float(pixels.max()) <= 1.0:
+        pixels = pixels * 255.0
+    return pixels
+
+
+def _check_pair(name, images, labels):
+    images, labels = np.asarray(images), np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"{name} labels must be a 1-D array of class indices; got shape {labels.shape}")
+    if len(images) != len(labels):
+        raise ValueError(f"{name} holds {len(images)} images but {len(labels)} labels; they must match one to one")
+    if len(images) == 0:
+        raise ValueError(f"{name} must hold at least one image; got none")
+    return _arrays_as_pixels(images), labels.astype("int32")
+
+
+def _split_off_validation(x, y, fraction):
+    if not fraction:
+        return (x, y), None
+    count = max(1, int(round(len(x) * fraction)))
+    if count >= len(x):
+        raise ValueError(f"validation_split {fraction} leaves no training images out of {len(x)}")
+    return (x[:-count], y[:-count]), (x[-count:], y[-count:])
+
+
+def _find_idx_pair(directory):
+    names = sorted(os.listdir(directory))
+    images = [n for n in names if "idx3" in n]
+    labels = [n for n in names if "idx1" in n]
+    if len(images) == 1 and len(labels) == 1:
+        return images[0], labels[0]
+    if images or labels:
+        raise ValueError(f"source folder {directory!r} must hold exactly one *idx3* images file and one *idx1* labels "
+                         f"file; got {images} and {labels}")
+    return None
+
+
+def _check_images_readable(paths):
+    """Names of image files whose header is none of JPEG/PNG/GIF/BMP (they cannot be decoded)."""
+    bad = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(4)
+        except OSError:
+            bad.append(path)
+            continue
+        if not head.startswith(IMAGE_MAGIC):
+            bad.append(path)
+    return bad
+
+
+def _folder_datasets(directory, input_shape, validation_split, seed):
+    try:
+        entries = sorted(os.listdir(directory))
+    except OSError as err:
+        raise ValueError(f"source folder {directory!r} cannot be read: {err}") from None
+    class_dirs = [e for e in entries if os.path.isdir(os.path.join(directory, e))]
+    images = [
+        os.path.join(directory, c, f)
+        for c in class_dirs
+        for f in sorted(os.listdir(os.path.join(directory, c)))
+        if f.lower().endswith(IMAGE_EXTENSIONS)
+    ]
+    if not class_dirs or not images:
+        raise ValueError(
+            f"source folder {directory!r} must hold one sub-folder per class with {'/'.join(IMAGE_EXTENSIONS)} images "
+            f"in them; found {len(class_dirs)} sub-folders and {len(images)} images"
+        )
+    corrupt = _check_images_readable(images)
+    for path in corrupt:
+        warnings.warn(f"skipping unreadable or corrupt image {path}", stacklevel=3)
+    if len(corrupt) == len(images):
+        raise ValueError(f"source folder {directory!r}: none of its {len(images)} images can be decoded")
+    height, width, channels = input_shape or (256, 256, 3)
+    common = dict(image_size=(height, width), color_mode={1: "grayscale", 3: "rgb", 4: "rgba"}[channels],
+                  batch_size=None, seed=seed, verbose=False)
+    if validation_split:
+        train, validation = keras.utils.image_dataset_from_directory(
+            directory, validation_split=validation_split, subset="both", **common)
+    else:
+        train, validation = keras.utils.image_dataset_from_directory(directory, **common), None
+    class_names = list(train.class_names)
+    # A corrupt image is dropped where it is decoded (its name was warned about above).
+    train = train.ignore_errors()
+    validation = validation.ignore_errors() if validation is not None else None
+    sizes = {"train": None, "validation": None, "test": None, "skipped": len(corrupt)}
+    return train, validation, None, class_names, (height, width, channels), sizes
+
+
+def _tfds_datasets(name, validation_split, data_dir):
+    import tensorflow_datasets as tfds
+
+    builder_name = name.split(":")[0].split("/")[0]
+    known = tfds.list_builders()
+    if builder_name not in known:
+        near = _near_names(builder_name, known)
+        raise ValueError(f"source {name!r} is neither a folder, an IDX folder, 'digits', nor a tensorflow-datasets "
+                         f"name; near names: {', '.join(near) if near else 'none (see tfds.list_builders())'}")
+    info = tfds.builder(name, data_dir=data_dir).info
+    # Without prepared metadata (tfds.testing.mock_data) the split names are unknown: assume train/test.
+    splits = list(info.splits) or ["train", "test"]
+    if "train" not in splits:
+        raise ValueError(f"source {name!r} has no 'train' split; it has {splits}")
+    percent = int(round(validation_split * 100))
+    if "validation" in splits:
+        wanted = ["train", "validation"]
+    elif percent:
+        wanted = [f"train[:{100 - percent}%]", f"train[{100 - percent}%:]"]
+    else:
+        wanted = ["train"]
+    wanted += ["test"] if "test" in splits else []
+    loaded = tfds.load(name, split=wanted, as_supervised=True, data_dir=data_dir)
+    train, validation = loaded[0], loaded[1] if len(wanted) > 1 and wanted[1] != "test" else None
+    test = loaded[-1] if wanted[-1] == "test" else None
+    label_feature = info.features["label"]
+    image_shape = tuple(info.features["image"].shape)
+    sizes = {"train": None, "validation": None, "test": None}
+    return train, validation, test, list(label_feature.names), image_shape, sizes
+
+
+def _augmentation_layers(augmentation, input_shape, sample_pixels, seed):
+    from keras_cnns.layers.augmentation import PCALighting
+
+    if augmentation is None:
+        return []
+    if isinstance(augmentation, (str, keras.layers.Layer)):
+        augmentation = [augmentation]
+    if not isinstance(augmentation, (list, tuple)):
+        raise TypeError(f"augmentation must be None, a name, a Keras layer or a list of them; got {augmentation!r}")
+    height, width, _ = input_shape
+    built = []
+    for item in augmentation:
+        if isinstance(item, keras.layers.Layer):
+            built.append(item)
+            continue
+        check_choice("augmentation", item, AUGMENTATIONS)
+        if item == "crop":  # pad by 1/8 of the side (4 px on 32) and take a random crop back, as CIFAR/AlexNet
+            pad_h, pad_w = max(1, height // 8), max(1, width // 8)
+            built += [keras.layers.ZeroPadding2D((pad_h, pad_w)), keras.layers.RandomCrop(height, width, seed=seed)]
+        elif item == "shift":
+            built.append(keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed))
+        elif item == "flip":
+            built.append(keras.layers.RandomFlip("horizontal", seed=seed))
+        else:
+            built.append(PCALighting.from_images(sample_pixels, seed=seed))
+    return built
+
+
+def load_dataset(
+    source="digits",
+    *,
+    input_shape=None,
+    batch_size: int = 32,
+    validation_split: float = 0.1,
+    preprocessing: str = "unit",
+    augmentation=None,
+    resize_method: str = "bilinear",
+    test=None,
+    seed: int = 0,
+    data_dir=None,
+) -> Dataset:
+    """Batched, prefetched `tf.data` train/validation/test sets and metadata from any of these sources:
+
+    - ``"digits"``: scikit-learn's bundled 8x8 digits (offline; its fixed 80/20 train/test split);
+    - a folder holding one ``*idx3*`` images and one ``*idx1*`` labels IDX file (gzip or not), e.g. the MNIST
+      t10k folder, split as `load_idx_split` does (first 8,000 train, last 2,000 test);
+    - a folder of class sub-folders of images (`keras.utils.image_dataset_from_directory`; no test split); a
+      file whose header is not JPEG/PNG/GIF/BMP is skipped with a warning naming it;
+    - a tensorflow-datasets name (``"mnist"``, ``"cifar10:3.0.2"``) with its train/validation/test splits;
+    - numpy arrays ``(images, labels)``, with `test=(images, labels)` for a test set.
+
+    Images are resized (`resize_method`; "pad" centres them unscaled, as LeNet-5's 28->32) and converted to
+    `input_shape`'s channels, then scaled by `preprocessing` (one of PREPROCESSING_MODES; see
+    `preprocessing_for(family)`). `augmentation` (names from AUGMENTATIONS or Keras layers) is applied to the
+    training set only. When `validation_split` > 0 and the source has no validation split, the last fraction
+    of the training images is held out.
+    """
+    import tensorflow as tf
+
+    check_int("batch_size", batch_size, min_value=1)
+    validation_split = _split_fraction(validation_split)
+    check_choice("preprocessing", preprocessing, PREPROCESSING_MODES)
+    check_choice("resize_method", resize_method, RESIZE_METHODS)
+    check_int("seed", seed, min_value=0)
+    if input_shape is not None:
+        input_shape = check_int_sequence("input_shape", input_shape, length=3)
+        check_choice("input_shape's channels", input_shape[2], (1, 3, 4))
+
+    arrays = None
+    if isinstance(source, (tuple, list)):
+        if len(source) != 2:
+            raise ValueError(f"source arrays must be a pair (images, labels); got {len(source)} items")
+        arrays = _check_pair("source", *source)
+        test_arrays = _check_pair("test", *test) if test is not None else None
+        description = "arrays"
+    elif isinstance(source, (str, os.PathLike)):
+        source_path = os.fspath(source)
+        if source_path == "digits":
+            (x, y), (xt, yt) = load_digits(seed=seed)
+            arrays, test_arrays, description = _check_pair("digits", x, y), _check_pair("digits", xt, yt), "digits"
+        elif os.path.isdir(source_path):
+            try:
+                idx_pair = _find_idx_pair(source_path)
+            except OSError as err:
+                raise ValueError(f"source folder {source_path!r} cannot be read: {err}") from None
+            if idx_pair:
+                (x, y), (xt, yt) = load_idx_split(source_path, files=idx_pair)
+                arrays, test_arrays = _check_pair("IDX", x, y), _check_pair("IDX", xt, yt)
+                description = f"IDX files in {source_path}"
+        else:
+            description = None
+    else:
+        raise TypeError(f"source must be 'digits', a folder, a tensorflow-datasets name or a pair of arrays "
+                        f"(images, labels); got {type(source).__name__}")
+
+    if arrays is not None:
+        (x, y), validation_arrays = _split_off_validation(*arrays, validation_split)
+        classes = int(max(y.max(), test_arrays[1].max() if test_arrays else 0)) + 1
+        class_names = [str(i) for i in range(classes)]
+        shape = input_shape or tuple(x.shape[1:])
+        sizes = {"train": len(x), "validation": len(validation_arrays[0]) if validation_arrays else 0,
+                 "test": len(test_arrays[0]) if test_arrays else 0}
+        x = _fit_pixels(x, shape, resize_method)
+        sample = x[: min(len(x), 2000)]
+        raw = [tf.data.Dataset.from_tensor_slices((x, y))]
+        for pair in (validation_arrays, test_arrays):
+            raw.append(None if pair is None else
+                       tf.data.Dataset.from_tensor_slices((_fit_pixels(pair[0], shape, resize_method), pair[1])))
+        train, validation, test_set = raw
+        fitted = True
+    elif os.path.isdir(source_path):
+        train, validation, test_set, class_names, shape, sizes = _folder_datasets(
+            source_path, input_shape, validation_split, seed)
+        classes, description, fitted = len(class_names), f"image folder {source_path}", True
+        sample = None
+    else:
+        train, validation, test_set, class_names, native_shape, sizes = _tfds_datasets(
+            source_path, validation_split, data_dir)
+        classes, description, fitted = len(class_names), f"tensorflow-datasets {source_path}", False
+        shape = input_shape or native_shape
+        if None in shape:
+            raise ValueError(f"input_shape must be given for {source_path!r}, whose images vary in size")
+        sample = None
+
+    def to_model_input(image, label):
+        image = tf.cast(image, "float32")
+        return _fit_tensor(image, shape, resize_method), tf.cast(label, "int32")
+
+    if not fitted:
+        train, validation, test_set = (
+            None if d is None else d.map(to_model_input, num_parallel_calls=tf.data.AUTOTUNE)
+            for d in (train, validation, test_set))
+    if sample is None and augmentation and "lighting" in (augmentation if isinstance(augmentation, (list, tuple))
+                                                          else [augmentation]):
+        sample = np.concatenate([b[0].numpy() for b in train.take(512).batch(512)])
+    augment = _augmentation_layers(augmentation, shape, sample, seed)
+    normalize = _normalizer(preprocessing, shape[-1])
+
+    def finish(dataset, training):
+        if dataset is None:
+            return None
+        if training:
+            dataset = dataset.shuffle(min(sizes.get("train") or 10_000, 10_000), seed=seed,
+                                      reshuffle_each_iteration=True)
+        dataset = dataset.batch(batch_size)
+
+        def transform(images, labels):
+            if training:
+                for layer in augment:
+                    images = layer(images, training=True)
+            return normalize(images), labels
+
+        return dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+    return Dataset(
+        train=finish(train, True), validation=finish(validation, False), test=finish(test_set, False),
+        classes=classes, input_shape=tuple(shape), class_names=class_names, source=description, sizes=sizes,
+        preprocessing=preprocessing,
+    )
+
+
+def _fit_tensor(images, shape, resize_method):
+    """Resize (or centre-pad/crop) to `shape`'s height and width and convert channels (1 <-> 3)."""
+    import tensorflow as tf
+
+    height, width, channels = shape
+    if tuple(images.shape[-3:-1]) != (height, width):
+        if resize_method == "pad":
+            images = tf.image.resize_with_crop_or_pad(images, height, width)
+        else:
+            images = tf.image.resize(images, (height, width), method=resize_method)
+    have = images.shape[-1]
+    if have != channels:
+        if have == 1 and channels == 3:
+            images = tf.image.grayscale_to_rgb(images)
+        elif have in (3, 4) and channels == 1:
+            images = tf.image.rgb_to_grayscale(images[..., :3])
+        elif have == 4 and channels == 3:
+            images = images[..., :3]
+        else:
+            raise ValueError(f"input_shape asks for {channels} channels; images with {have} cannot be converted")
+    return images
+
+
+def _fit_pixels(images, shape, resize_method):
+    import tensorflow as tf
+
+    if tuple(images.shape[1:]) == tuple(shape):
+        return images
+    fitted = [_fit_tensor(tf.constant(images[i : i + 4096]), shape, resize_method).numpy()
+              for i in range(0, len(images), 4096)]
+    return np.concatenate(fitted)
+
+
+def _normalizer(preprocessing, channels):
+    from keras.applications import imagenet_utils
+
+    if preprocessing in ("caffe", "torch") and channels != 3:
+        raise ValueError(f"preprocessing {preprocessing!r} needs RGB images (3 channels); got {channels}: use 'unit' "
+                         f"or 'tf', or an input_shape with 3 channels")
+    if preprocessing == "none":
+        return lambda images: images
+    if preprocessing == "unit":
+        return lambda images: images / 255.0
+    return lambda images: imagenet_utils.preprocess_input(images, data_format="channels_last", mode=preprocessing)

@@ -1,0 +1,138 @@
+"""SWWAE: stacked what-where auto-encoder.
+
+Reference:
+- [Stacked What-Where Auto-encoders](https://arxiv.org/abs/1506.02351) (ICLR 2016 workshop)
+
+The encoder is a stack of conv + what-where max-pool stages feeding a classifier; the decoder goes back up,
+unpooling each stage's "what" into the positions its "where" switches recorded and convolving back. One model
+has two outputs, `predictions` and `reconstruction`; its losses besides the compiled classification loss are
+    λ_rec * ||x - x̂||²           (input reconstruction)
+    λ_M * Σ_l ||x_l - x̂_l||²     (each intermediate stage's pooled features vs their reconstruction)
+added by `ReconstructionLoss` layers, so `model.fit(x, {"predictions": y}, sample_weight=...)` trains the
+whole thing; unlabelled images (sample weight 0 on "predictions") contribute only reconstruction losses.
+"""
+
+from keras import layers
+
+from keras_cnns.application import build_application
+from keras_cnns.checks import check_choice, check_float, check_int, check_int_sequence
+from keras_cnns.layers import ReconstructionLoss, WhatWherePooling2D, WhereUnpooling2D
+
+__all__ = ["SWWAE", "swwae_classifier"]
+
+UNPOOLING = ("where", "upsample")
+
+
+def _encoder(filters, pool_size, mode, temperature, saved):
+    def body(x):
+        saved["input"] = x
+        saved["stages"] = []
+        for stage, width in enumerate(filters, start=1):
+            x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"encoder_conv{stage}")(x)
+            x, where = WhatWherePooling2D(pool_size, mode=mode, temperature=temperature, name=f"encoder_pool{stage}")(x)
+            saved["stages"].append((x, where))
+        return x
+
+    return body
+
+
+def _decoder(saved, pool_size, unpooling, lambda_rec, lambda_m):
+    def outputs():
+        stages = saved["stages"]
+        x = stages[-1][0]
+        for stage in range(len(stages), 0, -1):
+            where = stages[stage - 1][1]
+            if unpooling == "where":
+                x = WhereUnpooling2D(pool_size, name=f"decoder_unpool{stage}")([x, where])
+            else:
+                x = layers.UpSampling2D(pool_size, name=f"decoder_upsample{stage}")(x)
+            if stage > 1:
+                target = stages[stage - 2][0]
+                x = layers.Conv2D(target.shape[-1], 3, padding="same", activation="relu", name=f"decoder_conv{stage}")(x)
+                x = ReconstructionLoss(lambda_m, name=f"intermediate_reconstruction{stage - 1}")([target, x])
+            else:
+                target = saved["input"]
+                x = layers.Conv2D(target.shape[-1], 3, padding="same", name=f"decoder_conv{stage}")(x)
+                x = ReconstructionLoss(lambda_rec, name="reconstruction")([target, x])
+        return [x]
+
+    return outputs
+
+
+def _head(dense_units):
+    def head(x, classes, classifier_activation):
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(dense_units, activation="relu", name="fc")(x)
+        return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+
+    return head
+
+
+def SWWAE(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name="swwae",
+    *,
+    filters=(32, 64),
+    pool_size=2,
+    mode="hard",
+    temperature=1.0,
+    lambda_rec=1.0,
+    lambda_m=0.1,
+    unpooling="where",
+    dense_units=128,
+):
+    """Instantiates a SWWAE (28x28 grayscale input by default).
+
+    With `include_top=True` the model has two outputs, `[predictions, reconstruction]` (the decoder is
+    built only then); with `include_top=False` it is the encoder alone (keras.applications' semantics).
+
+    Args:
+        filters: channels of each encoder stage (conv 3x3 + what-where pooling).
+        pool_size: pooling window; the input size must be divisible by pool_size ** len(filters).
+        mode: "hard" (argmax switches) or "soft" (softmax within each window, see `WhatWherePooling2D`).
+        temperature: the soft form's softmax temperature, > 0.
+        lambda_rec: weight of the input reconstruction loss, >= 0.
+        lambda_m: weight of each intermediate reconstruction loss, >= 0.
+        unpooling: "where" (unpool into the switches) or "upsample" (nearest upsampling, no switches: the
+            ablation the paper compares against).
+        dense_units: width of the hidden dense layer of the classifier.
+    """
+    filters = check_int_sequence("filters", filters, min_value=1)
+    pool_size = check_int("pool_size", pool_size, min_value=2)
+    check_choice("mode", mode, ("hard", "soft"))
+    temperature = check_float("temperature", temperature, min_value=0.0, min_inclusive=False)
+    lambda_rec = check_float("lambda_rec", lambda_rec, min_value=0.0)
+    lambda_m = check_float("lambda_m", lambda_m, min_value=0.0)
+    check_choice("unpooling", unpooling, UNPOOLING)
+    dense_units = check_int("dense_units", dense_units, min_value=1)
+    saved = {}
+    return build_application(
+        _encoder(filters, pool_size, mode, temperature, saved),
+        name=name,
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        default_size=28,
+        min_size=pool_size ** len(filters),
+        default_channels=1,
+        head=_head(dense_units),
+        extra_outputs=_decoder(saved, pool_size, unpooling, lambda_rec, lambda_m),
+        require_flatten=True,
+    )
+
+
+def swwae_classifier(model):
+    """The encoder + classifier of a SWWAE model (input -> predictions), sharing its weights."""
+    import keras
+
+    return keras.Model(model.inputs, model.get_layer("predictions").output, name=f"{model.name}_classifier")

@@ -1,0 +1,374 @@
+"""The papers' training recipes, ensemble averaging, and `train` / `keras-cnns train`.
+
+Recipes (select by name; `list_recipes()`):
+- "alexnet", "vgg": SGD, momentum 0.9, weight decay 5e-4, learning rate / 10 when the validation loss stops
+  improving (Krizhevsky et al. 2012; Simonyan & Zisserman 2014).
+- "googlenet": SGD momentum 0.9, learning rate x 0.96 every 8 epochs, auxiliary classifiers' losses weighted
+  0.3 (Szegedy et al. 2014).
+- "inception_v3": RMSProp (rho 0.9, epsilon 1.0), learning rate x 0.94 every 2 epochs, gradient clipping 2.0,
+  label smoothing 0.1 (Szegedy et al. 2015).
+- "resnet": SGD 0.1, momentum 0.9, weight decay 1e-4, learning rate / 10 at 50% and 75% of training
+  (He et al. 2015's 32k/48k of 64k iterations).
+- "modern": AdamW with a cosine schedule and one warm-up epoch (the default).
+
+Keras' `weight_decay` is the decoupled form (w -= lr * decay * w), not an L2 term fed through the momentum
+as in the papers; for SGD the two differ only through the momentum's memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import os
+import shutil
+from typing import Callable
+
+import keras
+import numpy as np
+
+from keras_cnns.checks import check_choice, check_float, check_int, check_type
+
+AUX_LOSS_WEIGHT = 0.3
+STRATEGIES = ("default", "mirrored")
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    name: str
+    description: str
+    learning_rate: float
+    make_optimizer: Callable  # (learning_rate, steps_per_epoch, epochs) -> optimizer
+    reduce_on_plateau: bool = False
+    label_smoothing: float = 0.0
+    aux_loss_weight: float = AUX_LOSS_WEIGHT
+
+
+def _sgd(weight_decay):
+    def make(learning_rate, steps_per_epoch, epochs):
+        return keras.optimizers.SGD(learning_rate, momentum=0.9, weight_decay=weight_decay)
+
+    return make
+
+
+def _googlenet(learning_rate, steps_per_epoch, epochs):
+    schedule = keras.optimizers.schedules.ExponentialDecay(learning_rate, 8 * steps_per_epoch, 0.96, staircase=True)
+    return keras.optimizers.SGD(schedule, momentum=0.9)
+
+
+def _inception_v3(learning_rate, steps_per_epoch, epochs):
+    schedule = keras.optimizers.schedules.ExponentialDecay(learning_rate, 2 * steps_per_epoch, 0.94, staircase=True)
+    return keras.optimizers.RMSprop(schedule, rho=0.9, epsilon=1.0, clipnorm=2.0)
+
+
+def _resnet(learning_rate, steps_per_epoch, epochs):
+    total = steps_per_epoch * epochs
+    boundaries = [max(1, total // 2), max(2, (3 * total) // 4)]
+    schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
+        boundaries, [learning_rate, learning_rate / 10, learning_rate / 100])
+    return keras.optimizers.SGD(schedule, momentum=0.9, weight_decay=1e-4)
+
+
+def _modern(learning_rate, steps_per_epoch, epochs):
+    warmup = steps_per_epoch if epochs > 1 else 0
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0 if warmup else learning_rate, max(1, steps_per_epoch * epochs - warmup), alpha=0.0,
+        warmup_target=learning_rate if warmup else None, warmup_steps=warmup)
+    return keras.optimizers.AdamW(schedule, weight_decay=1e-4)
+
+
+RECIPES = {
+    "alexnet": Recipe("alexnet", "SGD 0.01, momentum 0.9, weight decay 5e-4, lr/10 on validation plateau", 0.01,
+                      _sgd(5e-4), reduce_on_plateau=True),
+    "vgg": Recipe("vgg", "SGD 0.01, momentum 0.9, weight decay 5e-4, lr/10 on validation plateau", 0.01,
+                  _sgd(5e-4), reduce_on_plateau=True),
+    "googlenet": Recipe("googlenet", "SGD momentum 0.9, lr x0.96 every 8 epochs, auxiliary losses x0.3", 0.01,
+                        _googlenet),
+    "inception_v3": Recipe("inception_v3", "RMSProp rho 0.9 eps 1.0, lr x0.94 every 2 epochs, clip 2.0, label "
+                           "smoothing 0.1", 0.045, _inception_v3, label_smoothing=0.1),
+    "resnet": Recipe("resnet", "SGD 0.1, momentum 0.9, weight decay 1e-4, lr/10 at 50% and 75%", 0.1, _resnet),
+    "modern": Recipe("modern", "AdamW 1e-3 (weight decay 1e-4), 1 warm-up epoch then cosine decay", 1e-3, _modern),
+}
+
+
+def list_recipes() -> list[str]:
+    return sorted(RECIPES)
+
+
+def get_recipe(name) -> Recipe:
+    check_type("recipe", name, str)
+    if name not in RECIPES:
+        raise ValueError(f"recipe must be one of {', '.join(repr(r) for r in list_recipes())}; got {name!r}")
+    return RECIPES[name]
+
+
+def output_names(model) -> list[str]:
+    return [tensor._keras_history.operation.name for tensor in model.outputs]
+
+
+def compile_with_recipe(model, recipe="modern", *, steps_per_epoch=100, epochs=10, learning_rate=None):
+    """Compile `model` with a recipe's optimizer, schedule and losses.
+
+    A model with several outputs (GoogLeNet's auxiliary classifiers) gets one loss per output, named by its
+    output layers: "predictions" weighted 1 and every other output (the auxiliaries) `recipe.aux_loss_weight`.
+    Labels are one-hot for label smoothing (`labels_for(model, recipe)` maps the dataset accordingly).
+    """
+    recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
+    check_int("steps_per_epoch", steps_per_epoch, min_value=1)
+    check_int("epochs", epochs, min_value=1)
+    learning_rate = recipe.learning_rate if learning_rate is None else check_float(
+        "learning_rate", learning_rate, min_value=0.0, min_inclusive=False)
+    if recipe.label_smoothing:
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy()
+    names = output_names(model)
+    if len(names) == 1:
+        losses, weights, metrics = loss, None, ["accuracy"]
+    else:
+        main = "predictions" if "predictions" in names else names[0]
+        losses = {name: loss for name in names}
+        weights = {name: 1.0 if name == main else recipe.aux_loss_weight for name in names}
+        metrics = {main: ["accuracy"]}
+    model.compile(optimizer=recipe.make_optimizer(learning_rate, steps_per_epoch, epochs), loss=losses,
+                  loss_weights=weights, metrics=metrics)
+    return model
+
+
+def labels_for(model, recipe, dataset, classes):
+    """Map a `(images, int labels)` dataset to what `compile_with_recipe` made the model expect."""
+    import tensorflow as tf
+
+    if dataset is None:
+        return None
+    recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
+    names = output_names(model)
+
+    def convert(images, labels):
+        if recipe.label_smoothing:
+            labels = tf.one_hot(labels, classes)
+        return images, labels if len(names) == 1 else {name: labels for name in names}
+
+    return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def ensemble(members, name="ensemble"):
+    """One model whose output is the average of the members' (main) outputs, as AlexNet averaged the
+    predictions of several CNNs. Members must share input and output shapes; it saves with safe_mode."""
+    if not isinstance(members, (list, tuple)) or len(members) < 2:
+        raise ValueError(f"members must be a list of at least two Keras models; got {members!r}")
+    for i, member in enumerate(members):
+        check_type(f"members[{i}]", member, keras.Model)
+    input_shape = tuple(members[0].input_shape[1:])
+    inputs = keras.Input(input_shape, name="images")
+    outputs = []
+    for i, member in enumerate(members):
+        if tuple(member.input_shape[1:]) != input_shape:
+            raise ValueError(f"members[{i}] takes inputs of shape {member.input_shape[1:]}; members[0] takes "
+                             f"{input_shape}")
+        names = output_names(member)
+        main = member.outputs[names.index("predictions") if "predictions" in names else 0]
+        # A functional view of each member under a unique name (members often share the builder's name).
+        view = keras.Model(member.inputs, main, name=f"member_{i}_{member.name}")
+        outputs.append(view(inputs))
+    shapes = {tuple(o.shape[1:]) for o in outputs}
+    if len(shapes) != 1:
+        raise ValueError(f"members must have the same output shape; got {sorted(shapes)}")
+    return keras.Model(inputs, keras.layers.Average(name="average")(outputs), name=name)
+
+
+def _strategy(strategy):
+    import tensorflow as tf
+
+    if isinstance(strategy, tf.distribute.Strategy):
+        return strategy
+    check_type("strategy", strategy, (str, tf.distribute.Strategy))
+    check_choice("strategy", strategy, STRATEGIES)
+    return tf.distribute.MirroredStrategy() if strategy == "mirrored" else tf.distribute.get_strategy()
+
+
+def read_history(path) -> list[dict]:
+    """Rows of a CSVLogger file, one per epoch (the last row wins where a resumed run repeated an epoch)."""
+    if not os.path.isfile(path):
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = {int(row["epoch"]): {k: float(v) for k, v in row.items() if v not in ("", "NA")}
+                for row in csv.DictReader(handle)}
+    return [rows[epoch] for epoch in sorted(rows)]
+
+
+def plot_history(rows, path):
+    """Loss and accuracy per epoch (train and validation) as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [int(row["epoch"]) + 1 for row in rows]
+    keys = sorted({k for row in rows for k in row if k not in ("epoch", "learning_rate")})
+    panels = [("loss", [k for k in keys if k.endswith("loss")]), ("accuracy", [k for k in keys if k.endswith("accuracy")])]
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for axis, (title, names) in zip(axes, panels):
+        for key in names:
+            axis.plot(epochs, [row.get(key, np.nan) for row in rows], marker="o", label=key)
+        axis.set_xlabel("epoch")
+        axis.set_title(title)
+        if names:
+            axis.legend()
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def train(
+    model,
+    data="digits",
+    *,
+    recipe: str = "modern",
+    epochs: int = 10,
+    out_dir: str = "runs/train",
+    strategy="default",
+    batch_size: int = 32,
+    validation_split: float = 0.1,
+    augmentation=None,
+    learning_rate=None,
+    input_shape=None,
+    data_options=None,
+    callbacks=None,
+    verbose=1,
+):
+    """Train a zoo model (registered name, `builder(input_shape=..., classes=...)` callable, or a Keras model)
+    on `data` (a `keras_cnns.data.Dataset` or any source `load_dataset` takes) with a named recipe.
+
+    `out_dir` receives `best.keras` (best validation accuracy), `history.csv`, TensorBoard `logs/`,
+    `training_curves.png` and `run.json`. If a previous run in `out_dir` was interrupted (its `backup/` is
+    there), training resumes from the last finished epoch; `out_dir` holding a finished run is refused rather
+    than overwritten. Models given by name or builder are built inside `strategy.scope()` ("default" or
+    "mirrored", or a `tf.distribute.Strategy`). `callbacks` are added to the run's own.
+    """
+    from keras_cnns.data import Dataset, load_dataset, preprocessing_for
+    from keras_cnns.registry import get_builder, model_info
+
+    recipe_config = get_recipe(recipe)
+    callbacks_extra = callbacks
+    epochs = check_int("epochs", epochs, min_value=1)
+    check_type("out_dir", out_dir, (str, os.PathLike))
+    out_dir = os.fspath(out_dir)
+    check_int("verbose", verbose, min_value=0, max_value=2)
+    if not isinstance(model, (str, keras.Model)) and not callable(model):
+        raise TypeError(f"model must be a registered model name, a builder or a keras.Model; got {model!r}")
+    distribution = _strategy(strategy)
+    builder, model_name = None, getattr(model, "name", getattr(model, "__name__", "model"))
+    if isinstance(model, str):
+        builder, model_name = get_builder(model), model
+        input_shape = input_shape or model_info(model)["input_shape"]
+    elif isinstance(model, keras.Model):
+        input_shape = tuple(model.input_shape[1:])
+    else:
+        builder = model
+
+    backup_dir = os.path.join(out_dir, "backup")
+    best_path = os.path.join(out_dir, "best.keras")
+    run_path = os.path.join(out_dir, "run.json")
+    resuming = os.path.isdir(backup_dir)
+    settings = {"model": model_name, "recipe": recipe, "epochs": epochs, "batch_size": batch_size,
+                "data": data.source if isinstance(data, Dataset) else str(data) if isinstance(data, (str, os.PathLike))
+                else "arrays"}
+    if resuming:
+        with open(run_path, encoding="utf-8") as handle:
+            previous = json.load(handle)
+        if previous != settings:
+            raise ValueError(f"out_dir {out_dir!r} holds an interrupted run of {previous}; resuming needs the same "
+                             f"settings, got {settings}: use another out_dir")
+    elif os.path.exists(best_path):
+        raise ValueError(f"out_dir {out_dir!r} already holds a finished run (best.keras); choose another out_dir "
+                         f"or delete it")
+
+    if isinstance(data, Dataset):
+        dataset = data
+    else:
+        family = preprocessing_for(model_name) if isinstance(model, str) else "unit"
+        options = {"preprocessing": family, **(data_options or {})}
+        dataset = load_dataset(data, input_shape=input_shape, batch_size=batch_size,
+                               validation_split=validation_split, augmentation=augmentation, **options)
+    steps_per_epoch = int(dataset.train.cardinality())
+    if steps_per_epoch < 1:
+        steps_per_epoch = sum(1 for _ in dataset.train)
+
+    with distribution.scope():
+        if builder is not None:
+            model = builder(input_shape=dataset.input_shape, classes=dataset.classes)
+        classes = int(model.outputs[0].shape[-1])
+        if classes != dataset.classes:
+            raise ValueError(f"model has {classes} outputs but the data has {dataset.classes} classes")
+        compile_with_recipe(model, recipe_config, steps_per_epoch=steps_per_epoch, epochs=epochs,
+                            learning_rate=learning_rate)
+    train_set = labels_for(model, recipe_config, dataset.train, dataset.classes)
+    validation_set = labels_for(model, recipe_config, dataset.validation, dataset.classes)
+    names = output_names(model)
+    main = "predictions" if "predictions" in names else names[0]
+    monitor = ("val_" if validation_set is not None else "") + ("accuracy" if len(names) == 1 else f"{main}_accuracy")
+
+    os.makedirs(out_dir, exist_ok=True)
+    history_path = os.path.join(out_dir, "history.csv")
+    if not resuming:
+        if os.path.exists(history_path):
+            os.remove(history_path)  # left by a run that stopped before its first epoch was backed up
+        with open(run_path, "w", encoding="utf-8") as handle:
+            json.dump(settings, handle, indent=1)
+    finished = [row[monitor] for row in read_history(history_path) if monitor in row]
+    # The backup comes last, so that an epoch whose backup exists has its history row and checkpoint too.
+    callbacks = [
+        keras.callbacks.CSVLogger(history_path, append=True),
+        keras.callbacks.ModelCheckpoint(best_path, monitor=monitor, mode="max", save_best_only=True,
+                                        initial_value_threshold=max(finished) if finished else None),
+        keras.callbacks.TensorBoard(os.path.join(out_dir, "logs")),
+    ]
+    if recipe_config.reduce_on_plateau:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss" if validation_set is not None else "loss", factor=0.1, patience=3))
+    callbacks += list(callbacks_extra or [])
+    callbacks.append(keras.callbacks.BackupAndRestore(backup_dir))
+    model.fit(train_set, validation_data=validation_set, epochs=epochs, callbacks=callbacks, verbose=verbose,
+              shuffle=False)  # load_dataset shuffles the training set itself
+
+    rows = read_history(history_path)
+    plot_history(rows, os.path.join(out_dir, "training_curves.png"))
+    result = {"model": model, "history": rows, "best_path": best_path, "out_dir": out_dir, "monitor": monitor}
+    if dataset.test is not None:
+        scores = model.evaluate(labels_for(model, recipe_config, dataset.test, dataset.classes), verbose=0,
+                                return_dict=True)
+        result["test_accuracy"] = float(scores["accuracy" if len(names) == 1 else f"{main}_accuracy"])
+    return result
+
+
+def _cmd_train(args):
+    augmentation = [a for a in args.augment.split(",") if a] if args.augment else None
+    result = train(args.model, args.data, recipe=args.recipe, epochs=args.epochs, out_dir=args.out,
+                   strategy=args.strategy, batch_size=args.batch_size, validation_split=args.validation_split,
+                   augmentation=augmentation, learning_rate=args.learning_rate,
+                   data_options={"resize_method": args.resize}, verbose=args.verbose)
+    last = result["history"][-1] if result["history"] else {}
+    summary = f"{result['monitor']} {last.get(result['monitor'], float('nan')):.4f} after {len(result['history'])} epochs"
+    if "test_accuracy" in result:
+        summary += f"; test accuracy {result['test_accuracy']:.4f}"
+    print(f"{summary}; best model {result['best_path']}, curves {os.path.join(args.out, 'training_curves.png')}")
+
+
+def add_commands(subparsers):
+    command = subparsers.add_parser("train", help="train a zoo model on a dataset with a paper's recipe")
+    command.add_argument("model", help="registered model name (keras-cnns list)")
+    command.add_argument("--data", default="digits",
+                         help="'digits', a tensorflow-datasets name, an image folder or a folder of IDX files")
+    command.add_argument("--recipe", default="modern", help=f"one of {', '.join(list_recipes())}")
+    command.add_argument("--epochs", type=int, default=10)
+    command.add_argument("--out", default="runs/train")
+    command.add_argument("--batch-size", type=int, default=32)
+    command.add_argument("--validation-split", type=float, default=0.1)
+    command.add_argument("--augment", default="", help="comma-separated: crop, shift, flip, lighting")
+    command.add_argument("--learning-rate", type=float, default=None)
+    command.add_argument("--resize", default="bilinear", help="bilinear, nearest, bicubic or pad")
+    command.add_argument("--strategy", default="default", help="default or mirrored")
+    command.add_argument("--verbose", type=int, default=1, help="0 silent, 1 progress bar, 2 one line per epoch")
+    command.set_defaults(run=_cmd_train)
