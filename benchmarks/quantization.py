@@ -103,10 +103,10 @@ def small_model_rows(name, build, x_train, y_train, holdout, epochs, folder, run
     return reference, model.count_params(), rows
 
 
-def big_model_rows(folder, runs):
+def big_model_rows(folder, runs, on_row=lambda rows: None):
     rows = []
     calibration = np.random.default_rng(0).random((8, 224, 224, 3), dtype=np.float32)
-    for name in ("ResNet50", "MobileNet"):
+    for name in ("MobileNet", "ResNet50"):
         build, source = _builder(name)
         keras.utils.set_random_seed(0)
         model = build(input_shape=(224, 224, 3), weights=None, classes=1000)
@@ -118,6 +118,7 @@ def big_model_rows(folder, runs):
             print(f"{name} {quantization}: exported in {time.time() - start:.0f} s")
             rows.append({"model": f"{name} 1.0" if name == "MobileNet" else name, "source": source,
                          "quantization": quantization, **measure(path, None, runs)})
+            on_row(rows)
         keras.backend.clear_session()
     return rows
 
@@ -189,7 +190,8 @@ def main():
             small.append((name, source, reference, parameters, rows))
             write_markdown(args.out, small, big, args, time.time() - start)  # partial results survive
         if not args.skip_big:
-            big = big_model_rows(folder, args.big_runs)
+            big = big_model_rows(folder, args.big_runs,
+                                 lambda rows: write_markdown(args.out, small, rows, args, time.time() - start))
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     write_markdown(args.out, small, big, args, time.time() - start)
     print(open(args.out, encoding="utf-8").read())
