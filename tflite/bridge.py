@@ -57,7 +57,8 @@ def _target_config(layer_config: dict, target_class) -> dict:
             shown = value.get("config") if isinstance(value.get("config"), str) else value
             raise _Unsupported(f"activation function {shown!r}")
         config[key] = _plain(value)
-    if isinstance(config.get("axis"), list) and len(config["axis"]) == 1 and target_class.__module__.startswith("keras"):
+    to_keras3 = target_class.__module__.startswith("keras")
+    if to_keras3 and isinstance(config.get("axis"), list) and len(config["axis"]) == 1:
         config["axis"] = config["axis"][0]  # tf_keras' BatchNormalization stores [axis]; Keras 3 takes an int
     return config
 

@@ -38,7 +38,8 @@ def output_paths(out: str, quantizations) -> list[str]:
 def _print_table(header, rows):
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
     for row in [header, ["-" * w for w in widths], *rows]:
-        print("  ".join(str(cell).rjust(w) if i else str(cell).ljust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+        cells = [str(cell).rjust(w) if i else str(cell).ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        print("  ".join(cells))
 
 
 def _cmd_export(args):

@@ -93,7 +93,7 @@ def convert(model, quantization: str = "none", representative_data=None, *, int8
     check_bool("allow_select_tf_ops", allow_select_tf_ops)
     check_int("representative_samples", representative_samples, min_value=1)
     if int8_io and quantization != "int8":
-        raise ValueError(f"int8_io=True needs quantization='int8' (integer-only model); got quantization={quantization!r}")
+        raise ValueError(f"int8_io=True needs quantization='int8' (integer-only model); got {quantization!r}")
     full_integer = quantization in ("int8", "int16x8")
     learnt_ranges = is_quantization_aware(model)
     if learnt_ranges and quantization != "int8":
@@ -188,7 +188,8 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
     if isinstance(model, (str, os.PathLike)):
         model = load_keras_model(model)
     elif not _is_model(model):
-        raise TypeError(f"model must be a keras.Model (or a tf_keras model from tflite.quantization_aware) or the path of a .keras file; got {type(model).__name__}")
+        raise TypeError(f"model must be a keras.Model (or a tf_keras model from tflite.quantization_aware) or the "
+                        f"path of a .keras file; got {type(model).__name__}")
     flatbuffer = convert(model, quantization, representative_data, int8_io=int8_io, per_channel=per_channel,
                          strip_metadata=strip_metadata, allow_select_tf_ops=allow_select_tf_ops,
                          representative_samples=representative_samples)
@@ -206,5 +207,5 @@ def load_keras_model(path):
 
     path = os.fspath(path)
     if not (os.path.isfile(path) and path.endswith(".keras")):
-        raise ValueError(f"model must be a keras.Model, a registered model name or an existing .keras file; got {path!r}")
+        raise ValueError(f"model must be a keras.Model or an existing .keras file; got {path!r}")
     return keras.saving.load_model(path, safe_mode=True)
