@@ -168,7 +168,7 @@ def test_zero_padded_identity_is_strided_subsampling_with_zero_channels():
     inputs = keras.Input((7, 6, 3))
     model = keras.Model(inputs, ZeroPaddedIdentity(8, 2)(inputs))
     tflite_outputs, ops = run_tflite(convert_builtin_tflite(model), images)
-    assert ops <= {"STRIDED_SLICE", "PAD", "PADV2"}, ops
+    assert {"STRIDED_SLICE", "PAD"} <= ops and not any(op.startswith("FLEX") or op == "CUSTOM" for op in ops), ops
     np.testing.assert_array_equal(tflite_outputs, expected)
     with pytest.raises(ValueError, match=r"filters must be at least the input's 3 channels"):
         ZeroPaddedIdentity(2)(inputs)
@@ -208,7 +208,7 @@ def test_width_and_depth_are_arguments():
         (resnet.ResNet, dict(use_bias="no"), TypeError, r"use_bias must be bool"),
         (keras_cnns.ResNet18, dict(weights="imagenet"), ValueError, r"weights='imagenet' is not available for resnet18"),
         (keras_cnns.ResNet50, dict(weights="imagenet", shortcut="A"), ValueError,
-         r"weights='imagenet' is not available for resnet50_a"),
+         r"weights=.imagenet. is not available for resnet50 "),
         (keras_cnns.ResNet20, dict(input_shape=(7, 7, 3), include_top=False), ValueError,
          r"input_shape must be at least 8x8"),
         (densenet.DenseNet, dict(growth_rate=0), ValueError, r"growth_rate must be an integer >= 1; got 0"),
