@@ -93,4 +93,7 @@ PARAMETERS = {
 # The papers' quoted figures the tests check against with a tolerance.
 INCEPTION_V4_PUBLISHED_PARAMETERS = 42.7e6  # the issue's figure (timm: 42.68M)
 
+# Multiply-adds per image: torchvision's GFLOPS column for inception_v3 (the same graph, aux head off).
+MULTIPLY_ADDS = {"inception_v3": 5.71e9}
+
 SMALL_SIZES = {"googlenet": 32, "inception_v2": 32, "inception": 75, "inception_resnet": 75}
