@@ -1,11 +1,12 @@
-"""The parameter-free "option A" shortcut of deep residual networks (He et al. 2015, section 3.3)."""
+"""Weight-free residual connections: ResNet's option A shortcut (He et al. 2015, section 3.3) and the
+scaled residual addition of Inception-ResNet (Szegedy et al. 2016, section 3.3)."""
 
 import keras
 from keras import ops
 
-from keras_cnns.checks import check_int
+from keras_cnns.checks import check_float, check_int
 
-__all__ = ["ZeroPaddedIdentity"]
+__all__ = ["ScaledResidual", "ZeroPaddedIdentity"]
 
 
 @keras.saving.register_keras_serializable(package="keras_cnns")
@@ -43,3 +44,28 @@ class ZeroPaddedIdentity(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "strides": self.strides}
+
+
+
+@keras.saving.register_keras_serializable(package="keras_cnns")
+class ScaledResidual(keras.layers.Layer):
+    """`shortcut + scale * residual`, called on `[shortcut, residual]`.
+
+    Scaling the residual down (0.1 to 0.3) before the addition kept very wide Inception-ResNets from
+    dying early in training. It has no weights, like keras.applications' `CustomScaleLayer`, so
+    keras.applications' InceptionResNetV2 weight files load unchanged.
+    """
+
+    def __init__(self, scale, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = check_float("scale", scale, min_value=0.0)
+
+    def call(self, inputs):
+        shortcut, residual = inputs
+        return shortcut + residual * self.scale
+
+    def compute_output_shape(self, input_shapes):
+        return input_shapes[0]
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
