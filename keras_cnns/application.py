@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 import keras
 from keras import layers
+from keras.applications import imagenet_utils
 
 from keras_cnns.checks import check_bool, check_choice, check_int, check_type
 
@@ -43,6 +44,11 @@ def classifier_head(x, classes, classifier_activation):
     """Global average pooling + a dense classifier: the head of ResNet, DenseNet, MobileNet, ..."""
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+
+
+def decode_predictions(preds, top=5):
+    """keras.applications' `decode_predictions`: the top ImageNet classes of each prediction, shared by every family."""
+    return imagenet_utils.decode_predictions(preds, top=top)
 
 
 def _as_size(size) -> tuple[int, int]:

@@ -14,7 +14,7 @@ graph as keras.applications (same layer names and order), so its weights files l
 from keras import layers
 from keras.applications import imagenet_utils
 
-from keras_cnns.application import ImagenetWeights, WeightsFile, build_application
+from keras_cnns.application import ImagenetWeights, WeightsFile, build_application, decode_predictions
 from keras_cnns.checks import check_bool, check_float, check_int, check_int_sequence
 from keras_cnns.registry import Paper, register_variant
 
@@ -49,9 +49,6 @@ def preprocess_input(x, data_format=None):
     """keras.applications.densenet.preprocess_input: scaled to [0, 1], then ImageNet mean/std per channel."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
 
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
 
 
 def bn_relu(x, name):

@@ -13,7 +13,7 @@ with weight 0.3 (`loss_weights(model)`), and drops them at inference.
 from keras import layers
 from keras.applications import imagenet_utils
 
-from keras_cnns.application import build_application
+from keras_cnns.application import build_application, decode_predictions
 from keras_cnns.layers import LocalResponseNormalization
 from keras_cnns.models.inception import Conv, Pool, check_aux_logits, dropout_head, inception_block
 from keras_cnns.registry import Paper, register
@@ -46,9 +46,6 @@ def preprocess_input(x, data_format=None):
     """Inception preprocessing (keras.applications' mode "tf"): pixels scaled from [0, 255] to [-1, 1]."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
 
 
 def loss_weights(model):

@@ -24,7 +24,7 @@ import dataclasses
 from keras import layers
 from keras.applications import imagenet_utils
 
-from keras_cnns.application import ImagenetWeights, WeightsFile, build_application, classifier_head
+from keras_cnns.application import ImagenetWeights, WeightsFile, build_application, classifier_head, decode_predictions
 from keras_cnns.checks import check_bool, check_rate
 from keras_cnns.registry import Paper, register
 
@@ -51,9 +51,6 @@ def preprocess_input(x, data_format=None):
     """keras.applications.inception_v3.preprocess_input: pixels scaled from [0, 255] to [-1, 1]."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,7 +16,7 @@ paper's keep probability 0.8. `InceptionResNetV1` follows the paper's Figures 10
 from keras import layers
 from keras.applications import imagenet_utils
 
-from keras_cnns.application import ImagenetWeights, WeightsFile, build_application
+from keras_cnns.application import ImagenetWeights, WeightsFile, build_application, decode_predictions
 from keras_cnns.checks import check_rate
 from keras_cnns.layers import ScaledResidual
 from keras_cnns.models.inception import (
@@ -68,9 +68,6 @@ def preprocess_input(x, data_format=None):
     """keras.applications.inception_resnet_v2.preprocess_input: pixels scaled from [0, 255] to [-1, 1]."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
 
 
 def inception_resnet_block(x, branches, scale, name, activation="relu"):

@@ -14,7 +14,7 @@ import warnings
 from keras import layers
 from keras.applications import imagenet_utils
 
-from keras_cnns.application import ImagenetWeights, WeightsFile, build_application
+from keras_cnns.application import ImagenetWeights, WeightsFile, build_application, decode_predictions
 from keras_cnns.checks import check_choice, check_float, check_int, check_rate
 from keras_cnns.registry import Paper, register_variant
 
@@ -36,9 +36,6 @@ def preprocess_input(x, data_format=None):
     """keras.applications.mobilenet.preprocess_input: pixels scaled to [-1, 1]."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
 
 
 def imagenet_weights(alpha, rows) -> ImagenetWeights:

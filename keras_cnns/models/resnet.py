@@ -17,7 +17,7 @@ weights files load unchanged.
 from keras import layers
 from keras.applications import imagenet_utils
 
-from keras_cnns.application import ImagenetWeights, WeightsFile, build_application
+from keras_cnns.application import ImagenetWeights, WeightsFile, build_application, decode_predictions
 from keras_cnns.checks import check_bool, check_choice, check_int
 from keras_cnns.layers import ZeroPaddedIdentity
 from keras_cnns.registry import Paper, register_variant
@@ -76,9 +76,6 @@ def preprocess_input(x, data_format=None):
     """keras.applications.resnet.preprocess_input: RGB -> BGR, ImageNet mean subtracted, no scaling."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
 
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
 
 
 def conv_bn(x, filters, kernel_size, strides, use_bias, name, relu=True):

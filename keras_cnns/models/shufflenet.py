@@ -18,7 +18,7 @@ concatenate and shuffle the halves; the widths of torchvision's shufflenet_v2_x*
 from keras import layers
 from keras.applications import imagenet_utils
 
-from keras_cnns.application import build_application
+from keras_cnns.application import build_application, decode_predictions
 from keras_cnns.checks import check_choice
 from keras_cnns.layers import ChannelShuffle, ChannelSplit
 from keras_cnns.registry import Paper, register_variant
@@ -57,9 +57,6 @@ def preprocess_input(x, data_format=None):
     """Scale pixels to [0, 1] and normalize with the ImageNet mean and std (torchvision's convention)."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
 
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
 
 
 def _conv_bn(x, filters, kernel_size, name, strides=1, groups=1, relu=True):

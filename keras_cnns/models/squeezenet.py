@@ -16,7 +16,7 @@ are one pixel smaller than the Caffe/torchvision ones; the parameters are the sa
 from keras import layers
 from keras.applications import imagenet_utils
 
-from keras_cnns.application import build_application
+from keras_cnns.application import build_application, decode_predictions
 from keras_cnns.checks import check_choice
 from keras_cnns.registry import Paper, register_variant
 
@@ -50,9 +50,6 @@ def preprocess_input(x, data_format=None):
     """Scale pixels to [0, 1] and normalize with the ImageNet mean and std (torchvision's convention)."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
 
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
 
 
 def fire_module(x, squeeze, expand, name, bypass=None):

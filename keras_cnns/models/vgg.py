@@ -13,7 +13,7 @@ they have no dropout by default (the paper trained with dropout 0.5 in FC6/FC7: 
 from keras import layers
 from keras.applications import imagenet_utils
 
-from keras_cnns.application import ImagenetWeights, WeightsFile, build_application
+from keras_cnns.application import ImagenetWeights, WeightsFile, build_application, decode_predictions
 from keras_cnns.checks import check_bool, check_choice, check_rate
 from keras_cnns.layers import LocalResponseNormalization
 from keras_cnns.models.alexnet import fully_connected_head
@@ -59,9 +59,6 @@ def preprocess_input(x, data_format=None):
     """keras.applications.vgg16.preprocess_input: RGB -> BGR, ImageNet mean subtracted, no scaling."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
 
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
 
 
 def conv_block(x, filters, block, batch_norm, lrn_after_first=False):
