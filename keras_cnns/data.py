@@ -119,12 +119,12 @@ class Dataset:
 
 def preprocessing_for(family_or_model: str) -> str:
     """The input preprocessing of a family (or registered model) as its paper / keras.applications does it."""
-    from keras_cnns.registry import list_families, list_models, model_info
+    from keras_cnns.registry import list_families, list_models
 
     check_type("family_or_model", family_or_model, str)
     family = family_or_model
     if family not in list_families() and family_or_model in list_models():
-        family = model_info(family_or_model)["family"]
+        family = next(name for name in list_families() if family_or_model in list_models(family=name))
     return FAMILY_PREPROCESSING.get(family, "unit")
 
 

@@ -19,8 +19,21 @@ def small_input_shape(model_name):
 
 
 def convert_builtin_tflite(model) -> bytes:
-    """Convert with TFLITE_BUILTINS only: raises if any op would need Select TF ops."""
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    """Convert with TFLITE_BUILTINS only: raises if any op would need Select TF ops.
+
+    The converter gets the model's inference function frozen to constants, at batch size 1. This is the same
+    MLIR conversion as `from_keras_model`, which first writes and reloads a SavedModel; skipping that round
+    trip takes about a third of the CPU time on the deep models (DenseNet-121 at 32x32: 11 s instead of 37 s).
+    """
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    signature = [tf.TensorSpec((1, *tensor.shape[1:]), tensor.dtype) for tensor in model.inputs]
+
+    def inference(*inputs):
+        return model(inputs[0] if len(inputs) == 1 else list(inputs), training=False)
+
+    frozen = convert_variables_to_constants_v2(tf.function(inference, input_signature=signature).get_concrete_function())
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     return converter.convert()
 
@@ -42,11 +55,17 @@ def run_tflite(flatbuffer: bytes, images: np.ndarray) -> tuple[np.ndarray, set]:
     return np.stack(outputs), ops
 
 
+def infer(model, images) -> np.ndarray:
+    """`model`'s inference outputs, run eagerly: for a model called once this costs a fraction of `predict`,
+    which first traces and optimizes a graph (DenseNet-121 at 32x32: 0.7 s instead of 4 s of CPU)."""
+    return keras.ops.convert_to_numpy(model(images, training=False))
+
+
 def assert_same_after_reload(model, tmp_path, images, atol=1e-6):
     path = os.path.join(tmp_path, f"{model.name}.keras")
     model.save(path)
     reloaded = keras.saving.load_model(path, safe_mode=True)
-    np.testing.assert_allclose(model.predict(images, verbose=0), reloaded.predict(images, verbose=0), atol=atol)
+    np.testing.assert_allclose(infer(model, images), infer(reloaded, images), atol=atol)
     return reloaded
 
 

@@ -5,7 +5,7 @@ import os
 import keras
 import numpy as np
 import pytest
-from helpers import save_legacy_h5_weights
+from helpers import infer, save_legacy_h5_weights
 
 import keras_cnns
 from keras_cnns import application
@@ -119,7 +119,7 @@ def test_imagenet_resolves_the_same_file_as_keras_applications(recorded_get_file
     ours = keras_cnns.VGG16(weights="imagenet", include_top=include_top, input_shape=shape)
     assert calls[0] == calls[1]  # same file name, origin, cache folder and hash
     images = np.random.rand(2, *(shape or (224, 224, 3))).astype("float32") * 255
-    np.testing.assert_allclose(ours.predict(images, verbose=0), keras_model.predict(images, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(infer(ours, images), infer(keras_model, images), atol=1e-5)
 
 
 def test_imagenet_offline_error_says_which_file_to_put_where(monkeypatch, tmp_path):

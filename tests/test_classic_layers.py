@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import infer
 
 import keras_cnns
 from keras_cnns.layers import LENET5_C3_TABLE, LocalResponseNormalization, PartialConv2D, Subsampling, scaled_tanh
@@ -110,8 +111,8 @@ def test_vgg_is_keras_applications_graph(name, tmp_path):
     for ours_layer, theirs_layer in zip(ours.layers, theirs.layers):
         ours_layer.set_weights(theirs_layer.get_weights())
     images = np.random.rand(2, 224, 224, 3).astype("float32") * 255
-    np.testing.assert_allclose(ours.predict(images, verbose=0), theirs.predict(images, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(infer(ours, images), infer(theirs, images), atol=1e-5)
     path = str(tmp_path / "theirs.weights.h5")
     theirs.save_weights(path)
     loaded = getattr(keras_cnns, name)(weights=path)
-    np.testing.assert_allclose(loaded.predict(images, verbose=0), theirs.predict(images, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(infer(loaded, images), infer(theirs, images), atol=1e-5)

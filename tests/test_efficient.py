@@ -9,7 +9,7 @@ import os
 import keras
 import numpy as np
 import pytest
-from helpers import assert_same_after_reload, convert_builtin_tflite, run_tflite, save_legacy_h5_weights
+from helpers import assert_same_after_reload, convert_builtin_tflite, infer, run_tflite, save_legacy_h5_weights
 from reference_efficient import SHUFFLENET_V2_TORCHVISION
 
 import keras_cnns
@@ -116,7 +116,7 @@ def test_mobilenet_is_keras_applications_mobilenet(alpha, tmp_path):
     ours = keras_cnns.MobileNet(shape, alpha, include_top=False, weights=path)
     assert [layer.name for layer in ours.layers[1:]] == [layer.name for layer in reference.layers[1:]]
     images = np.random.rand(2, *shape).astype("float32") * 2 - 1
-    difference = np.abs(ours.predict(images, verbose=0) - reference.predict(images, verbose=0)).max()
+    difference = np.abs(infer(ours, images) - infer(reference, images)).max()
     assert difference <= 1e-4
     default = keras.applications.MobileNet(alpha=alpha, weights=None)
     assert keras_cnns.MobileNet(alpha=alpha).count_params() == default.count_params()
@@ -132,7 +132,7 @@ def test_mobilenet_top_matches_keras_applications(tmp_path):
     assert [layer.name for layer in ours.layers[1:]] == [layer.name for layer in reference.layers[1:]]
     assert ours.name == reference.name == "mobilenet_0.50_64"
     images = np.random.rand(2, *shape).astype("float32")
-    np.testing.assert_allclose(ours.predict(images, verbose=0), reference.predict(images, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(infer(ours, images), infer(reference, images), atol=1e-5)
 
 
 def test_mobilenet_keeps_keras_parameter_order():
@@ -162,7 +162,7 @@ def test_mobilenet_imagenet_resolves_the_same_file_as_keras(monkeypatch, tmp_pat
     ours = keras_cnns.MobileNet(shape, 0.25, include_top=include_top, weights="imagenet")
     assert calls[0] == calls[1]
     images = np.random.rand(1, *shape).astype("float32")
-    np.testing.assert_allclose(ours.predict(images, verbose=0), keras_model.predict(images, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(infer(ours, images), infer(keras_model, images), atol=1e-5)
 
 
 def test_mobilenet_preprocess_input_is_tf_mode():

@@ -9,7 +9,7 @@ import os
 import keras
 import numpy as np
 import pytest
-from helpers import save_legacy_h5_weights
+from helpers import infer, save_legacy_h5_weights
 from reference_inception import INCEPTION_V4_PUBLISHED_PARAMETERS, conv_bn, dense, googlenet_parameters
 from test_application import recorded_get_file  # noqa: F401 (fixture)
 
@@ -59,10 +59,10 @@ def test_identical_to_keras_applications(ours_builder, keras_builder, notop_file
     assert calls[0] == calls[1]  # same file name, origin, cache folder and hash
     ours_from_file = ours_builder(weights=weights_path, include_top=False, input_shape=SMALL)
     images = np.random.uniform(-1, 1, (2, *SMALL)).astype("float32")
-    expected = reference.predict(images, verbose=0)
-    np.testing.assert_array_equal(keras_imagenet.predict(images, verbose=0), expected)
-    assert np.abs(ours_imagenet.predict(images, verbose=0) - expected).max() <= 1e-4
-    assert np.abs(ours_from_file.predict(images, verbose=0) - expected).max() <= 1e-4
+    expected = infer(reference, images)
+    np.testing.assert_array_equal(infer(keras_imagenet, images), expected)
+    assert np.abs(infer(ours_imagenet, images) - expected).max() <= 1e-4
+    assert np.abs(infer(ours_from_file, images) - expected).max() <= 1e-4
 
 
 def test_googlenet_auxiliary_classifiers_train_with_loss_weights():

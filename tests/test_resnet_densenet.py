@@ -9,7 +9,7 @@ import os
 import keras
 import numpy as np
 import pytest
-from helpers import convert_builtin_tflite, run_tflite, save_legacy_h5_weights
+from helpers import convert_builtin_tflite, infer, run_tflite, save_legacy_h5_weights
 from reference_resnet_densenet import cifar_resnet_parameters, densenet_parameters
 from test_application import recorded_get_file  # noqa: F401  (fixture)
 
@@ -46,7 +46,7 @@ def keras_reference(name):
 def test_same_model_as_keras_applications_with_its_weights_files(name, tmp_path):
     reference = keras_reference(name)
     images = np.random.default_rng(1).uniform(-1, 1, (2, *SMALL)).astype("float32")
-    expected = reference.predict(images, verbose=0)
+    expected = infer(reference, images)
     for suffix in (".weights.h5", ".h5"):
         path = os.path.join(tmp_path, f"{name}{suffix}")
         if suffix == ".h5":
@@ -58,7 +58,7 @@ def test_same_model_as_keras_applications_with_its_weights_files(name, tmp_path)
         assert [layer.name for layer in ours.layers if layer.weights] == [
             layer.name for layer in reference.layers if layer.weights
         ]
-        assert np.abs(ours.predict(images, verbose=0) - expected).max() <= 1e-4, suffix
+        assert np.abs(infer(ours, images) - expected).max() <= 1e-4, suffix
 
 
 @pytest.mark.parametrize(
@@ -179,7 +179,7 @@ def test_shortcut_a_imagenet_network_converts_to_builtin_tflite():
     images = np.random.default_rng(4).uniform(size=(2, *SMALL)).astype("float32")
     tflite_outputs, ops = run_tflite(convert_builtin_tflite(model), images)
     assert not any(op.startswith("FLEX") or op == "CUSTOM" for op in ops), ops
-    np.testing.assert_allclose(tflite_outputs, model.predict(images, verbose=0), rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(tflite_outputs, infer(model, images), rtol=1e-3, atol=1e-4)
 
 
 def test_width_and_depth_are_arguments():
