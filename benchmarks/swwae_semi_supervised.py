@@ -207,6 +207,15 @@ def markdown(path):
             mean, std = summary[f"{metric}_mean"], summary[f"{metric}_std"]
             cells.append(f"{100 * mean:.2f}%" + ("" if std is None else f" ± {100 * std:.2f}"))
         print(f"| {name} | {summary['seeds']} | " + " | ".join(cells) + " |")
+    if holdout:
+        by_seed = {}
+        for run in record["runs"]:
+            for model in ("labels_only", "swwae"):
+                if model in run:
+                    by_seed.setdefault(run["seed"], {})[model] = run[model]["holdout_accuracy"]
+        gains = [100 * (pair["swwae"] - pair["labels_only"]) for pair in by_seed.values() if len(pair) == 2]
+        print(f"\nSWWAE minus labels-only holdout accuracy, per seed: {', '.join(f'{g:+.2f}' for g in gains)} points"
+              f" (mean {np.mean(gains):+.2f})")
 
 
 if __name__ == "__main__":
