@@ -52,9 +52,8 @@ def labelled_batches(labelled, batch_size, seed):
 
 def mixed_batches(labelled, unlabelled, batch_size, seed):
     """Each batch: the labels-only model's labelled batch, then `batch_size` unlabelled images (weight 0)."""
-    unlabelled_batches = (
-        tf.data.Dataset.from_tensor_slices(unlabelled).shuffle(len(unlabelled), seed=seed + 1).repeat().batch(batch_size)
-    )
+    unlabelled_batches = tf.data.Dataset.from_tensor_slices(unlabelled).shuffle(len(unlabelled), seed=seed + 1)
+    unlabelled_batches = unlabelled_batches.repeat().batch(batch_size)
 
     def join(labelled_batch, unlabelled_images):
         images, labels = labelled_batch
@@ -69,11 +68,15 @@ def mixed_batches(labelled, unlabelled, batch_size, seed):
 def fit(model, batches, validation, args):
     x_val, y_val = validation
     if len(model.outputs) == 2:  # SWWAE: [predictions, reconstruction]
-        loss, metrics, targets, monitor = ["sparse_categorical_crossentropy", None], [["accuracy"], None], (y_val, y_val), "val_predictions_accuracy"
+        loss, metrics = ["sparse_categorical_crossentropy", None], [["accuracy"], None]
+        targets, monitor = (y_val, y_val), "val_predictions_accuracy"
     else:
-        loss, metrics, targets, monitor = "sparse_categorical_crossentropy", ["accuracy"], y_val, "val_accuracy"
+        loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
+        targets, monitor = y_val, "val_accuracy"
     model.compile(keras.optimizers.Adam(args.learning_rate), loss=loss, metrics=metrics)
-    stop = keras.callbacks.EarlyStopping(monitor=monitor, mode="max", patience=args.patience, restore_best_weights=True)
+    stop = keras.callbacks.EarlyStopping(
+        monitor=monitor, mode="max", patience=args.patience, restore_best_weights=True
+    )
     start = time.perf_counter()
     history = model.fit(
         batches,
@@ -100,37 +103,31 @@ def accuracy(classifier, data):
     return float(np.mean(classifier.predict(images, verbose=0).argmax(-1) == labels))
 
 
-def run_pair(setting, seed, data, args, score_holdout):
-    """SWWAE(λ_rec, λ_M, mode) and, when asked, the labels-only classifier, both with `seed`."""
+def train_one(setting, seed, data, args, score_holdout):
+    """SWWAE(λ_rec, λ_M, mode), or the labels-only classifier when both λ are 0, initialized with `seed`."""
     labelled, unlabelled, validation, holdout = data
     lambda_rec, lambda_m, mode = setting
-    results = {}
+    keras.utils.set_random_seed(seed)
+    model = keras_cnns.SWWAE(
+        input_shape=(28, 28, 1), filters=tuple(args.filters), dense_units=args.dense_units, mode=mode,
+        temperature=args.temperature, lambda_rec=lambda_rec, lambda_m=lambda_m,
+    )  # fmt: skip
     if lambda_rec > 0 or lambda_m > 0:
-        keras.utils.set_random_seed(seed)
-        model = keras_cnns.SWWAE(
-            input_shape=(28, 28, 1), filters=tuple(args.filters), dense_units=args.dense_units, mode=mode,
-            temperature=args.temperature, lambda_rec=lambda_rec, lambda_m=lambda_m,
-        )  # fmt: skip
-        results["swwae"] = fit(model, mixed_batches(labelled, unlabelled, args.labelled_batch, seed), validation, args)
-        if score_holdout:
-            results["swwae"]["holdout_accuracy"] = accuracy(keras_cnns.swwae_classifier(model), holdout)
-    else:
-        keras.utils.set_random_seed(seed)
-        model = keras_cnns.SWWAE(
-            input_shape=(28, 28, 1), filters=tuple(args.filters), dense_units=args.dense_units, mode=mode,
-            lambda_rec=0.0, lambda_m=0.0,
-        )  # fmt: skip
-        classifier = keras_cnns.swwae_classifier(model)
-        results["labels_only"] = fit(classifier, labelled_batches(labelled, args.labelled_batch, seed), validation, args)
-        if score_holdout:
-            results["labels_only"]["holdout_accuracy"] = accuracy(classifier, holdout)
+        name, trained, batches = "swwae", model, mixed_batches(labelled, unlabelled, args.labelled_batch, seed)
+    else:  # the labels-only reference: encoder + classifier of the same network, labelled batches alone
+        name, trained = "labels_only", keras_cnns.swwae_classifier(model)
+        batches = labelled_batches(labelled, args.labelled_batch, seed)
+    results = {name: fit(trained, batches, validation, args)}
+    if score_holdout:
+        results[name]["holdout_accuracy"] = accuracy(keras_cnns.swwae_classifier(model), holdout)
     return results
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="../shared/data/mnist-t10k")
-    parser.add_argument("--stage", choices=("select", "final"), required=True)
+    parser.add_argument("--stage", choices=("select", "final"))
+    parser.add_argument("--report", metavar="JSON", help="print the markdown tables of a JSON this script wrote")
     parser.add_argument("--lambda-rec", type=float, default=10.0, help="final stage only")
     parser.add_argument("--lambda-m", type=float, default=1.0, help="final stage only")
     parser.add_argument("--mode", choices=("hard", "soft"), default="hard", help="final stage only")
@@ -145,6 +142,10 @@ def main():
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--out", default="docs")
     args = parser.parse_args()
+    if args.report:
+        return markdown(args.report)
+    if args.stage is None:
+        parser.error("give --stage select|final (or --report JSON)")
 
     data = split(args.data)
     settings = SELECTION_GRID if args.stage == "select" else [(args.lambda_rec, args.lambda_m, args.mode)]
@@ -155,13 +156,19 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     for seed in args.seeds:
         for setting in settings:
-            result = run_pair(setting, seed, data, args, score_holdout=args.stage == "final")
+            result = train_one(setting, seed, data, args, score_holdout=args.stage == "final")
             entry = {"seed": seed, "lambda_rec": setting[0], "lambda_m": setting[1], "mode": setting[2], **result}
             record["runs"].append(entry)
-            print(json.dumps({k: v for k, v in entry.items()}, default=str), flush=True)
+            print(json.dumps(entry), flush=True)
             summarize(record)
             with open(path, "w") as handle:
                 json.dump(record, handle, indent=2)
+
+
+def model_name(model, run):
+    if model == "labels_only":
+        return "labels only"
+    return f"SWWAE λ_rec={run['lambda_rec']:g}, λ_M={run['lambda_m']:g}, {run['mode']}"
 
 
 def summarize(record):
@@ -170,8 +177,7 @@ def summarize(record):
     for run in record["runs"]:
         for model, result in run.items():
             if model in ("swwae", "labels_only"):
-                key = "labels_only" if model == "labels_only" else f"swwae {run['lambda_rec']:g}/{run['lambda_m']:g}/{run['mode']}"
-                groups.setdefault(key, []).append(result)
+                groups.setdefault(model_name(model, run), []).append(result)
     summary = {}
     for key, results in groups.items():
         summary[key] = {"seeds": len(results)}
@@ -184,22 +190,23 @@ def summarize(record):
 
 
 def markdown(path):
-    """The tables of docs/ext.md, printed from a JSON this script wrote: `--report docs/swwae_...json`."""
+    """The tables of docs/ext.md, from a JSON this script wrote (`--report docs/swwae_..._final.json`)."""
     with open(path) as handle:
         record = json.load(handle)
     holdout = any("holdout_accuracy" in r for run in record["runs"] for r in run.values() if isinstance(r, dict))
-    header = "| model | seed | best epoch (of run) | steps to best | validation accuracy |" + (" holdout accuracy |" if holdout else "")
-    print(header)
+    summarize(record)  # recomputed from the runs
+    header = "| model | seed | best epoch (of run) | steps to best | validation accuracy |"
+    print(header + (" holdout accuracy |" * holdout))
     print("|---|---:|---:|---:|---:|" + ("---:|" if holdout else ""))
     for run in record["runs"]:
         for model in ("labels_only", "swwae"):
             if model in run:
                 r = run[model]
-                name = "labels only" if model == "labels_only" else f"SWWAE λ_rec={run['lambda_rec']:g}, λ_M={run['lambda_m']:g}, {run['mode']}"
-                row = f"| {name} | {run['seed']} | {r['best_epoch']} ({r['epochs_run']}) | {r['optimizer_steps_to_best']:,} | {100 * r['validation_accuracy']:.2f}% |"
+                row = f"| {model_name(model, run)} | {run['seed']} | {r['best_epoch']} ({r['epochs_run']}) | "
+                row += f"{r['optimizer_steps_to_best']:,} | {100 * r['validation_accuracy']:.2f}% |"
                 print(row + (f" {100 * r['holdout_accuracy']:.2f}% |" if holdout else ""))
     print()
-    print("| model | seeds | validation accuracy, mean ± std |" + (" holdout accuracy, mean ± std |" if holdout else ""))
+    print("| model | seeds | validation accuracy, mean ± std |" + (" holdout accuracy, mean ± std |" * holdout))
     print("|---|---:|---:|" + ("---:|" if holdout else ""))
     for name, summary in record["summary"].items():
         cells = []
@@ -219,9 +226,4 @@ def markdown(path):
 
 
 if __name__ == "__main__":
-    import sys
-
-    if len(sys.argv) == 3 and sys.argv[1] == "--report":
-        markdown(sys.argv[2])
-    else:
-        main()
+    main()
