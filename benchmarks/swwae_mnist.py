@@ -6,7 +6,9 @@
 2. Semi-supervised: the first 1,000 training images keep their labels, the other 7,000 are unlabelled
    (sample weight 0 on the classification output). SWWAE (λ_rec, λ_M > 0) vs the same network with
    λ_rec = λ_M = 0, i.e. the same classifier trained on the 1,000 labels alone, same batches and epochs.
-Writes docs/swwae_results.json and docs/swwae_reconstructions.png.
+Writes docs/swwae_results.json and docs/swwae_reconstructions.png. Part 2 here is the first, short
+comparison (same batches and epochs for both); benchmarks/swwae_semi_supervised.py redoes it with λ chosen
+on a validation slice, early stopping for both models and several seeds.
 
     PYTHONPATH=. python benchmarks/swwae_mnist.py --epochs 5
 """

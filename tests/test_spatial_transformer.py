@@ -43,11 +43,15 @@ def numpy_affine_sample(image, theta, out_height, out_width):
     return output
 
 
-def test_identity_transform_reproduces_the_input():
+def test_identity_transform_reproduces_the_input_exactly():
     images = np.random.rand(3, 28, 28, 2).astype("float32")
     for transform in ("affine", "attention", "translation"):
         layer = SpatialTransformer(transform=transform)  # default localization starts at the identity
-        np.testing.assert_allclose(layer(images), images, atol=1e-5)
+        np.testing.assert_array_equal(layer(images), images)
+    odd_even = np.random.rand(2, 9, 12, 1).astype("float32")  # odd and even sides: whole and half-pixel centres
+    inputs = keras.Input(odd_even.shape[1:])
+    model = keras.Model(inputs, SpatialTransformer(localization=fixed_localization((1, 0, 0, 0, 1, 0)))(inputs))
+    np.testing.assert_array_equal(model.predict(odd_even, verbose=0), odd_even)
 
 
 def test_gradients_reach_the_localization_network():
@@ -68,7 +72,7 @@ def test_rotation_by_90_degrees_matches_numpy_rot90():
     image[0, 1:4, 2, 0] = 1.0  # an asymmetric "L" pattern
     image[0, 3, 2:6, 0] = 0.5
     layer = SpatialTransformer(localization=fixed_localization((0.0, -1.0, 0.0, 1.0, 0.0, 0.0)))
-    np.testing.assert_allclose(layer(image)[0], np.rot90(image[0]), atol=1e-5)
+    np.testing.assert_array_equal(layer(image)[0], np.rot90(image[0]))  # lands on pixel centres, so exact
 
 
 def test_rotation_translation_and_output_size_match_a_numpy_sampler():

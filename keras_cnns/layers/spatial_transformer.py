@@ -115,10 +115,20 @@ class SpatialTransformer(keras.layers.Layer):
         self._check_localization_output(tuple(self.localization.compute_output_shape(input_shape)))
         height, width = int(input_shape[1]), int(input_shape[2])
         out_height, out_width = self.output_size or (height, width)
-        # Target grid in normalized coordinates, flattened in raster order.
-        ys, xs = np.meshgrid(_linspace(out_height), _linspace(out_width), indexing="ij")
-        self._grid_x = xs.reshape(1, -1).astype("float32")
-        self._grid_y = ys.reshape(1, -1).astype("float32")
+        # The target grid's normalized coordinates, pre-multiplied by the input's half extent in pixels
+        # (flattened in raster order): "x" for the source column, "y" for the source row. For an output
+        # as large as the input these are the exact half-integer offsets from the centre, so the identity
+        # transform lands on pixel centres exactly in float32 and reproduces the input bit for bit.
+        half_x, half_y = (width - 1) / 2.0, (height - 1) / 2.0
+        ys, xs = np.meshgrid(_centred_offsets(out_height), _centred_offsets(out_width), indexing="ij")
+        xs, ys = xs * _inverse_half_extent(out_width), ys * _inverse_half_extent(out_height)  # in -1 .. 1
+
+        def flat(values):
+            return values.reshape(1, -1).astype("float32")
+
+        self._x_of_x, self._x_of_y = flat(half_x * xs), flat(half_x * ys)  # source column terms
+        self._y_of_x, self._y_of_y = flat(half_y * xs), flat(half_y * ys)  # source row terms
+        self._half_extent = (half_x, half_y)
         self._input_size = (height, width)
 
     def parameters(self, inputs):
@@ -138,18 +148,19 @@ class SpatialTransformer(keras.layers.Layer):
 
     def call(self, inputs):
         theta = ops.cast(self.affine_matrix(self.localization(inputs)), inputs.dtype)
-        source_x = theta[:, 0:1] * self._grid_x + theta[:, 1:2] * self._grid_y + theta[:, 2:3]
-        source_y = theta[:, 3:4] * self._grid_x + theta[:, 4:5] * self._grid_y + theta[:, 5:6]
-        return self.sample(inputs, source_x, source_y)
+        half_x, half_y = self._half_extent
+        # Pixel coordinates (centres at integers): (normalized source + 1) * half extent, with the half
+        # extent folded into the grid so that every term is exact for the identity.
+        x = theta[:, 0:1] * self._x_of_x + theta[:, 1:2] * self._x_of_y + (theta[:, 2:3] * half_x + half_x)
+        y = theta[:, 3:4] * self._y_of_x + theta[:, 4:5] * self._y_of_y + (theta[:, 5:6] * half_y + half_y)
+        return self.sample(inputs, x, y)
 
-    def sample(self, inputs, source_x, source_y):
-        """Bilinear sampling of `inputs` at normalized positions (batch, out_h * out_w), zeros outside."""
+    def sample(self, inputs, x, y):
+        """Bilinear sampling of `inputs` at pixel positions (batch, out_h * out_w) (pixel centres at integers,
+        0 .. size - 1), zeros outside."""
         height, width = self._input_size
         channels = inputs.shape[-1]
         out_height, out_width = self.output_size or (height, width)
-        # Normalized -> pixel coordinates (pixel centres at integers).
-        x = (source_x + 1.0) * (0.5 * (width - 1))
-        y = (source_y + 1.0) * (0.5 * (height - 1))
         x0, y0 = ops.floor(x), ops.floor(y)
         x1, y1 = x0 + 1.0, y0 + 1.0
         flat = ops.reshape(inputs, (-1, height * width, channels))
@@ -205,5 +216,11 @@ class SpatialTransformer(keras.layers.Layer):
         return cls(**config)
 
 
-def _linspace(size):
-    return np.linspace(-1.0, 1.0, size) if size > 1 else np.zeros((1,))
+def _centred_offsets(size):
+    """Pixel offsets from the centre, -(size - 1) / 2 .. (size - 1) / 2 (exact in float32)."""
+    return np.arange(size) - (size - 1) / 2.0
+
+
+def _inverse_half_extent(size):
+    """1 / ((size - 1) / 2): offsets times it are the normalized coordinates; a 1-pixel grid sits at 0."""
+    return 2.0 / (size - 1) if size > 1 else 0.0
