@@ -56,7 +56,7 @@ def test_array_and_name_errors_say_what_is_wrong():
     with pytest.raises(ValueError, match=r"preprocessing 'caffe' needs RGB images"):
         load_dataset("digits", preprocessing="caffe")
     with pytest.raises(ValueError, match="augmentation must be one of"):
-        load_dataset("digits", augmentation=["rotate"])
+        load_dataset("digits", augmentation=["mixup"])
 
 
 def test_image_folder_skips_a_corrupt_image_with_a_warning_naming_it(tmp_path):
