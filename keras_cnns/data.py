@@ -98,7 +98,7 @@ FAMILY_PREPROCESSING = {
 }  # fmt: skip
 AUGMENTATIONS = ("crop", "shift", "rotate", "zoom", "flip", "lighting")
 ROTATION_DEGREES = 10  # "rotate": uniform in [-10, +10] degrees
-ZOOM_FRACTION = 0.1  # "zoom": each side scaled by a factor uniform in [0.9, 1.1]
+ZOOM_FRACTION = 0.1  # "zoom": both sides scaled by 1 / (1 + u), u uniform in [-0.1, 0.1]
 SHIFT_FRACTION = 0.1  # "shift": up to 10% of the height / width each way
 RESIZE_METHODS = ("bilinear", "nearest", "bicubic", "pad")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
