@@ -96,7 +96,10 @@ FAMILY_PREPROCESSING = {
     "googlenet": "tf", "inception": "tf", "inception_resnet": "tf", "mobilenet": "tf", "squeezenet": "caffe",
     "densenet": "torch", "shufflenet": "torch",
 }  # fmt: skip
-AUGMENTATIONS = ("crop", "shift", "flip", "lighting")
+AUGMENTATIONS = ("crop", "shift", "rotate", "zoom", "flip", "lighting")
+ROTATION_DEGREES = 10  # "rotate": uniform in [-10, +10] degrees
+ZOOM_FRACTION = 0.1  # "zoom": both sides scaled by 1 / (1 + u), u uniform in [-0.1, 0.1]
+SHIFT_FRACTION = 0.1  # "shift": up to 10% of the height / width each way
 RESIZE_METHODS = ("bilinear", "nearest", "bicubic", "pad")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
@@ -278,20 +281,29 @@ def _augmentation_layers(augmentation, input_shape, sample_pixels, seed):
         raise TypeError(f"augmentation must be None, a name, a Keras layer or a list of them; got {augmentation!r}")
     height, width, _ = input_shape
     built = []
-    for item in augmentation:
+    for index, item in enumerate(augmentation):
         if isinstance(item, keras.layers.Layer):
             built.append(item)
             continue
         check_choice("augmentation", item, AUGMENTATIONS)
+        # One seed per layer: layers given the same seed would draw the same random numbers (a rotation angle
+        # tied to a shift).
+        seed_of_layer = seed + 1000 * index
         if item == "crop":  # pad by 1/8 of the side (4 px on 32) and take a random crop back, as CIFAR/AlexNet
             pad_h, pad_w = max(1, height // 8), max(1, width // 8)
-            built += [keras.layers.ZeroPadding2D((pad_h, pad_w)), keras.layers.RandomCrop(height, width, seed=seed)]
+            built += [keras.layers.ZeroPadding2D((pad_h, pad_w)),
+                      keras.layers.RandomCrop(height, width, seed=seed_of_layer)]
         elif item == "shift":
-            built.append(keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed))
+            built.append(keras.layers.RandomTranslation(SHIFT_FRACTION, SHIFT_FRACTION, fill_mode="constant",
+                                                        seed=seed_of_layer))
+        elif item == "rotate":
+            built.append(keras.layers.RandomRotation(ROTATION_DEGREES / 360, fill_mode="constant", seed=seed_of_layer))
+        elif item == "zoom":
+            built.append(keras.layers.RandomZoom(ZOOM_FRACTION, fill_mode="constant", seed=seed_of_layer))
         elif item == "flip":
-            built.append(keras.layers.RandomFlip("horizontal", seed=seed))
+            built.append(keras.layers.RandomFlip("horizontal", seed=seed_of_layer))
         else:
-            built.append(PCALighting.from_images(sample_pixels, seed=seed))
+            built.append(PCALighting.from_images(sample_pixels, seed=seed_of_layer))
     return built
 
 
@@ -307,6 +319,7 @@ def load_dataset(
     test=None,
     seed: int = 0,
     data_dir=None,
+    cache="auto",
 ) -> Dataset:
     """Batched, prefetched `tf.data` train/validation/test sets and metadata from any of these sources:
 
@@ -321,8 +334,13 @@ def load_dataset(
     Images are resized (`resize_method`; "pad" centres them unscaled, as LeNet-5's 28->32) and converted to
     `input_shape`'s channels, then scaled by `preprocessing` (one of PREPROCESSING_MODES; see
     `preprocessing_for(family)`). `augmentation` (names from AUGMENTATIONS or Keras layers) is applied to the
-    training set only. When `validation_split` > 0 and the source has no validation split, the last fraction
-    of the training images is held out.
+    training set only, per batch. When `validation_split` > 0 and the source has no validation split, the last
+    fraction of the training images is held out.
+
+    `cache`: ``True`` keeps the decoded, resized images (normalised too, where no augmentation follows) in
+    memory after the first epoch, so later epochs skip decoding; a path caches them in files ``PATH_train``,
+    ``PATH_validation``, ``PATH_test`` instead; ``False`` decodes every epoch; ``"auto"`` (default) caches the
+    sources read into memory (digits, IDX, arrays) and streams tfds and image folders.
     """
     import tensorflow as tf
 
@@ -331,6 +349,8 @@ def load_dataset(
     check_choice("preprocessing", preprocessing, PREPROCESSING_MODES)
     check_choice("resize_method", resize_method, RESIZE_METHODS)
     check_int("seed", seed, min_value=0)
+    if not (cache == "auto" or isinstance(cache, (bool, os.PathLike)) or (isinstance(cache, str) and cache)):
+        raise ValueError(f"cache must be 'auto', True, False or a file path prefix; got {cache!r}")
     if input_shape is not None:
         input_shape = check_int_sequence("input_shape", input_shape, length=3)
         check_choice("input_shape's channels", input_shape[2], (1, 3, 4))
@@ -405,24 +425,35 @@ def load_dataset(
     augment = _augmentation_layers(augmentation, shape, sample, seed)
     normalize = _normalizer(preprocessing, shape[-1])
 
-    def finish(dataset, training):
+    def finish(dataset, split, cached):
         if dataset is None:
             return None
+        training = split == "train"
+        augmented = training and bool(augment)
+        if not augmented:  # deterministic up to the batch: normalise once, before the cache
+            dataset = dataset.map(lambda image, label: (normalize(image), label), num_parallel_calls=tf.data.AUTOTUNE)
+        if cached:
+            dataset = dataset.cache("" if cached is True else f"{os.fspath(cached)}_{split}")
         if training:
             dataset = dataset.shuffle(min(sizes.get("train") or 10_000, 10_000), seed=seed,
                                       reshuffle_each_iteration=True)
         dataset = dataset.batch(batch_size)
+        if augmented:
 
-        def transform(images, labels):
-            if training:
+            def transform(images, labels):
                 for layer in augment:
                     images = layer(images, training=True)
-            return normalize(images), labels
+                return normalize(images), labels
 
-        return dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+            dataset = dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
+        return dataset.prefetch(tf.data.AUTOTUNE)
 
+    # Sources read into memory are cached after normalisation by default; streamed ones (tfds, image folders)
+    # only when asked, since they may not fit in memory.
+    cached = (arrays is not None) if cache == "auto" else cache
     return Dataset(
-        train=finish(train, True), validation=finish(validation, False), test=finish(test_set, False),
+        train=finish(train, "train", cached), validation=finish(validation, "validation", cached),
+        test=finish(test_set, "test", cached),
         classes=classes, input_shape=tuple(shape), class_names=class_names, source=description, sizes=sizes,
         preprocessing=preprocessing,
     )

@@ -56,7 +56,7 @@ def test_array_and_name_errors_say_what_is_wrong():
     with pytest.raises(ValueError, match=r"preprocessing 'caffe' needs RGB images"):
         load_dataset("digits", preprocessing="caffe")
     with pytest.raises(ValueError, match="augmentation must be one of"):
-        load_dataset("digits", augmentation=["rotate"])
+        load_dataset("digits", augmentation=["mixup"])
 
 
 def test_image_folder_skips_a_corrupt_image_with_a_warning_naming_it(tmp_path):
@@ -113,3 +113,69 @@ def test_pca_lighting_measures_eigenvectors_and_shifts_colours_with_the_right_co
     loaded = keras.saving.load_model(tmp_path / "lighting.keras", safe_mode=True)
     assert loaded.layers[-1].eigenvalues == layer.eigenvalues
     np.testing.assert_array_equal(loaded.predict(batch[:3], verbose=0), batch[:3])
+
+
+def _bar_images(count=64):
+    """A horizontal bar 20 px long through the centre of a 32x32 image, 255 on 0."""
+    images = np.zeros((count, 32, 32, 1), "uint8")
+    images[:, 15:17, 6:26] = 255
+    return images, np.arange(count) % 2
+
+
+def _moments(images):
+    """Per image: centroid (y, x), orientation in degrees, and the standard deviation of the mass along it."""
+    images = images[..., 0].astype("float64")
+    ys, xs = np.mgrid[: images.shape[1], : images.shape[2]]
+    mass = images.sum(axis=(1, 2))
+    cy, cx = (images * ys).sum(axis=(1, 2)) / mass, (images * xs).sum(axis=(1, 2)) / mass
+    dy, dx = ys[None] - cy[:, None, None], xs[None] - cx[:, None, None]
+    mu20, mu02, mu11 = ((images * dx**2).sum(axis=(1, 2)) / mass, (images * dy**2).sum(axis=(1, 2)) / mass,
+                        (images * dx * dy).sum(axis=(1, 2)) / mass)
+    angle = np.degrees(0.5 * np.arctan2(2 * mu11, mu20 - mu02))
+    major = np.sqrt(0.5 * (mu20 + mu02) + np.sqrt(0.25 * (mu20 - mu02) ** 2 + mu11**2))
+    return cy, cx, angle, major
+
+
+def test_rotate_and_zoom_augment_training_images_only_within_their_ranges():
+    images, labels = _bar_images()
+    _, _, _, bar_length = _moments(images)
+    for name in ("rotate", "zoom"):
+        data = load_dataset((images, labels), test=(images, labels), augmentation=[name], validation_split=0,
+                            batch_size=64, preprocessing="none")
+        augmented, _ = _concat(data.train)
+        _, _, angle, length = _moments(augmented)
+        if name == "rotate":  # uniform in [-10, 10] degrees; the bar keeps its length
+            assert np.abs(angle).max() <= 10.5 and angle.std() > 3.0
+            np.testing.assert_allclose(length, bar_length, rtol=0.05)
+        else:  # both sides scaled by the same factor in [0.9, 1.1]; the bar stays horizontal
+            scale = length / bar_length
+            assert 1 / 1.1 - 0.03 <= scale.min() and scale.max() <= 1 / 0.9 + 0.03 and scale.std() > 0.02
+            np.testing.assert_allclose(angle, 0.0, atol=0.5)
+        test_images, _ = _concat(data.test)
+        np.testing.assert_array_equal(np.sort(test_images.ravel()), np.sort(images.ravel().astype("float32")))
+
+
+def test_each_augmentation_layer_draws_its_own_random_numbers():
+    # With one seed for all layers, the rotation angle was a function of the vertical shift.
+    images, labels = _bar_images()
+    data = load_dataset((images, labels), augmentation=["shift", "rotate"], validation_split=0, batch_size=64,
+                        preprocessing="none", seed=3)
+    cy, _, angle, _ = _moments(_concat(data.train)[0])
+    assert cy.std() > 0.5 and angle.std() > 3.0
+    assert abs(np.corrcoef(cy, angle)[0, 1]) < 0.5
+
+
+def test_cache_keeps_normalised_data_in_memory_or_files(tmp_path):
+    images, labels = _bar_images(10)
+    prefix = tmp_path / "cached"
+    streamed = load_dataset((images, labels), test=(images, labels), validation_split=0.2, batch_size=4, cache=False)
+    in_files = load_dataset((images, labels), test=(images, labels), validation_split=0.2, batch_size=4,
+                            cache=str(prefix))
+    for split in ("validation", "test"):
+        expected, _ = _concat(getattr(streamed, split))
+        np.testing.assert_allclose(_concat(getattr(in_files, split))[0], expected)
+        np.testing.assert_allclose(expected.max(), 1.0)  # "unit" preprocessing applied before the cache
+        assert any(name.startswith(f"cached_{split}") for name in os.listdir(tmp_path))
+    np.testing.assert_allclose(_concat(getattr(in_files, "test"))[0], expected)  # second pass: read from files
+    with pytest.raises(ValueError, match="cache must be 'auto', True, False or a file path prefix; got 3"):
+        load_dataset((images, labels), cache=3)

@@ -114,3 +114,36 @@ def test_killed_training_resumes_without_losing_epochs_and_refuses_to_overwrite(
     assert cli.main(["train", "lenet5_modern", "--recipe", "sgd", "--out", str(tmp_path / "other")]) == 2
     assert "recipe must be one of" in capsys.readouterr().err and not (tmp_path / "other").exists()
     assert (out / "best.keras").read_bytes() == best
+
+
+def _event_tags(directory):
+    import tensorflow as tf
+
+    tags = set()
+    for root, _, files in os.walk(directory):
+        for name in files:
+            if name.startswith("events"):
+                for event in tf.compat.v1.train.summary_iterator(os.path.join(root, name)):
+                    tags.update(value.tag for value in event.summary.value)
+    return tags
+
+
+def test_epoch_tensorboard_skips_batch_work_only_when_it_logs_per_epoch(tmp_path, monkeypatch):
+    from keras_cnns.training import EpochTensorBoard
+
+    calls = []
+    original = keras.callbacks.TensorBoard.on_train_batch_end
+    monkeypatch.setattr(keras.callbacks.TensorBoard, "on_train_batch_end",
+                        lambda self, batch, logs=None: (calls.append(batch), original(self, batch, logs)))
+    rng = np.random.default_rng(0)
+    images, labels = rng.random((32, 8, 8, 1)).astype("float32"), rng.integers(0, 3, 32)
+    for update_freq, expected_calls in (("epoch", 1), (1, 8)):  # 2 epochs x 4 batches
+        calls.clear()
+        model = compile_with_recipe(_tiny(), "modern", steps_per_epoch=4, epochs=2)
+        logs = tmp_path / str(update_freq)
+        model.fit(images, labels, batch_size=8, epochs=2, verbose=0,
+                  callbacks=[EpochTensorBoard(str(logs), update_freq=update_freq)])
+        assert len(calls) == expected_calls  # per epoch: only the first batch, which writes the graph
+        tags = _event_tags(logs)
+        assert {"epoch_loss", "epoch_accuracy"} <= tags
+        assert ("batch_loss" in tags) == (update_freq == 1)
