@@ -65,6 +65,13 @@ def test_googlenet_recipe_weights_auxiliary_losses_by_output_name(tmp_path):
     smoothed = train(lambda input_shape, classes: _tiny(input_shape, classes), (images, labels),
                      recipe="inception_v3", epochs=1, out_dir=str(tmp_path / "smooth"), batch_size=16, verbose=0)
     assert len(smoothed["history"]) == 1
+    # 3 batches an epoch (43 training images, batch 16): an odd count of steps for 2 steps per execution.
+    stepped = train(lambda input_shape, classes: _tiny(input_shape, classes), (images, labels), epochs=1,
+                    out_dir=str(tmp_path / "stepped"), batch_size=16, steps_per_execution=2, verbose=0)
+    assert stepped["model"].steps_per_execution == 2 and len(stepped["history"]) == 1
+    with pytest.raises(ValueError, match="steps_per_execution must be an integer >= 1; got 0"):
+        train("lenet5_modern", (images, labels), out_dir=str(tmp_path / "never"), steps_per_execution=0)
+    assert not (tmp_path / "never").exists()
 
 
 def test_ensemble_averages_members_and_loads_in_safe_mode(tmp_path):
