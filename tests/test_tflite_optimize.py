@@ -13,8 +13,10 @@ from tflite.optimize import distinct_kernel_values
 SHAPE = (32, 32, 1)
 
 
+# mobilenet_v1_025: DepthwiseConv2D, BatchNormalization, ReLU(max_value=6), ZeroPadding2D, Dropout, Reshape.
 @pytest.mark.parametrize("name, shape", [("lenet5_modern", (32, 32, 1)), ("vgg11_bn", (32, 32, 3)),
-                                         ("nin", (32, 32, 3)), ("all_cnn_c", (32, 32, 3))])
+                                         ("nin", (32, 32, 3)), ("all_cnn_c", (32, 32, 3)),
+                                         ("mobilenet_v1_025", (32, 32, 1))])
 def test_bridge_round_trip_gives_identical_outputs(name, shape):
     model = keras_cnns.get_model(name, input_shape=shape, classes=7)
     # Non-trivial batch-norm statistics, so that copying them is tested too.
@@ -92,3 +94,16 @@ def test_clustering_limits_distinct_weights_and_exports(trained_lenet, tmp_path)
     assert tflite.compare(clustered, report["path"], holdout)["max_abs_diff"] < 1e-4
     with pytest.raises(ValueError, match="n_clusters"):
         tflite.cluster(model, n_clusters=1)
+
+
+def test_fine_tune_is_the_plain_training_control_of_qat_and_pruning(trained_lenet):
+    model, holdout = trained_lenet
+    tuned = tflite.fine_tune(model, "digits", epochs=1, steps_per_epoch=3)
+    assert isinstance(tuned, keras.Model) and [type(la) for la in tuned.layers] == [type(la) for la in model.layers]
+    changed = [not np.array_equal(a, b) for a, b in zip(tuned.get_weights(), model.get_weights())]
+    assert any(changed)
+    images, labels = holdout
+    accuracy = lambda m: np.mean(m.predict(images, verbose=0).argmax(-1) == labels)  # noqa: E731
+    assert abs(accuracy(tuned) - accuracy(model)) < 0.05  # 3 steps at 1e-4 barely move a trained model
+    with pytest.raises(ValueError, match="epochs"):
+        tflite.fine_tune(model, "digits", epochs=0)
