@@ -110,13 +110,15 @@ def small_model_entry(key, data, args, folder) -> dict:
         keras.utils.set_random_seed(1)  # the same batches for QAT / pruning and their fine-tuned controls
         return function(*arguments, **options)
 
-    control_1 = seeded(tflite.fine_tune, model, (x_train, y_train), epochs=1, steps_per_epoch=steps, **tune)
-    qat = seeded(tflite.quantization_aware, model, (x_train, y_train), epochs=1, steps_per_epoch=steps, **tune)
+    qat_epochs = args.qat_epochs
+    control_1 = seeded(tflite.fine_tune, model, (x_train, y_train), epochs=qat_epochs, steps_per_epoch=steps, **tune)
+    qat = seeded(tflite.quantization_aware, model, (x_train, y_train), epochs=qat_epochs, steps_per_epoch=steps,
+                 **tune)
     control_2 = seeded(tflite.fine_tune, model, (x_train, y_train), epochs=2, steps_per_epoch=steps, **tune)
     pruned = seeded(tflite.prune, model, (x_train, y_train), target_sparsity=0.5, epochs=2, steps_per_epoch=steps,
                     **tune)
     controls = {"base": ("Keras model", base),
-                "control_1": (f"Keras, fine-tuned {steps} steps", keras_accuracy(control_1, x_holdout, y_holdout)),
+                "control_1": (f"Keras, fine-tuned {qat_epochs * steps} steps", keras_accuracy(control_1, x_holdout, y_holdout)),
                 "control_2": (f"Keras, fine-tuned {2 * steps} steps", keras_accuracy(control_2, x_holdout, y_holdout)),
                 "pruned": ("pruned Keras model", keras_accuracy(pruned, x_holdout, y_holdout))}
     representative = {"representative_data": x_train}
@@ -130,8 +132,9 @@ def small_model_entry(key, data, args, folder) -> dict:
         ("PTQ int8 per-tensor + stripped", model, "int8",
          {**representative, "per_channel": False, "strip_metadata": True}, "base", ""),
         ("PTQ int8, int8 I/O", model, "int8", {**representative, "int8_io": True}, "base", ""),
-        (f"control: fine-tuned {steps} steps, fp32", control_1, "none", {}, "control_1", "no quantization"),
-        ("QAT int8", qat, "int8", {}, "control_1", f"{steps} QAT steps"),
+        (f"control: fine-tuned {qat_epochs * steps} steps, fp32", control_1, "none", {}, "control_1",
+         "no quantization"),
+        ("QAT int8", qat, "int8", {}, "control_1", f"{qat_epochs * steps} QAT steps"),
         (f"control: fine-tuned {2 * steps} steps, fp32", control_2, "none", {}, "control_2", "no pruning"),
         ("pruned 50% fp32", pruned, "none", {}, "control_2",
          f"{2 * steps} pruning steps; sparsity of Conv2D/Dense kernels "
@@ -148,7 +151,7 @@ def small_model_entry(key, data, args, folder) -> dict:
     for row, latency in zip(rows, interleaved_latency(paths, args.runs)):
         row.update(latency)
     return {"title": title, "source": source, "parameters": model.count_params(), "epochs": epochs,
-            "train_accuracy_per_epoch": train_accuracy, "finetune_steps": steps,
+            "train_accuracy_per_epoch": train_accuracy, "finetune_steps": steps, "qat_epochs": qat_epochs,
             "finetune_learning_rate": args.finetune_learning_rate, "learning_rate": args.learning_rate,
             "references": {k: {"label": label, "accuracy": accuracy} for k, (label, accuracy) in controls.items()},
             "rows": rows, "runs": args.runs, "machine": state, "machine_end": machine_state(),
@@ -218,6 +221,20 @@ def write_markdown(path, results):
                        f"{row['p90_ms']:.3f} | {row['note']} |")
         out.append("")
     big = [results[k] for k in BIG_MODELS if k in results]
+    out += ["## Targets of the issue, checked against the figures above", "",
+            "| model | target | measured | met |", "|---|---|---:|---|"]
+    for entry in small:
+        refs, rows = entry["references"], {row["variant"]: row for row in entry["rows"]}
+        for variant, reference, limit in (("PTQ int8 (per-channel)", "base", 0.3), ("QAT int8", "control_1", 0.1),
+                                          ("pruned 50% fp32", "control_2", 0.5)):
+            delta = 100 * (rows[variant]["accuracy"] - refs[reference]["accuracy"])
+            out.append(f"| {entry['title']} | {variant} within {limit} pp of {refs[reference]['label']} | "
+                       f"{delta:+.2f} pp | {'yes' if abs(delta) <= limit + 1e-9 else 'no'} |")
+    for entry in big:
+        rows = {row["variant"]: row for row in entry["rows"]}
+        ratio = rows["int8"]["size"] / rows["none"]["size"]
+        out.append(f"| {entry['title']} | int8 size <= 0.27x fp32 | {ratio:.3f}x | {'yes' if ratio <= 0.27 else 'no'} |")
+    out.append("")
     if big:
         out += ["## Big models at 224x224 (random weights: size and latency only)", ""]
     for entry in big:
@@ -234,6 +251,51 @@ def write_markdown(path, results):
         handle.write("\n".join(out))
 
 
+SUMMARY_START, SUMMARY_END = "<!-- quantization-summary:start -->", "<!-- quantization-summary:end -->"
+
+
+def summary_lines(results) -> list[str]:
+    """The key figures, for the README (between its quantization-summary markers)."""
+    lines = []
+    for key in SMALL_MODELS:
+        if key not in results:
+            continue
+        entry = results[key]
+        refs, rows = entry["references"], {row["variant"]: row for row in entry["rows"]}
+        fp32 = entry["rows"][0]["size"]
+        delta = lambda row, ref: 100 * (row["accuracy"] - refs[ref]["accuracy"])  # noqa: E731
+        ptq, small = rows["PTQ int8 (per-channel)"], rows["PTQ int8 per-tensor + stripped"]
+        qat, pruned = rows["QAT int8"], rows["pruned 50% + PTQ int8"]
+        lines.append(
+            f"- {entry['title']} (MNIST holdout, Keras {refs['base']['accuracy']:.4f}): PTQ int8 "
+            f"{ptq['accuracy']:.4f} ({delta(ptq, 'base'):+.2f} pp, {ptq['size'] / fp32:.3f}x fp32; per-tensor + "
+            f"stripped {small['size'] / fp32:.3f}x, {delta(small, 'base'):+.2f} pp); QAT int8 {qat['accuracy']:.4f} "
+            f"({delta(qat, 'control_1'):+.2f} pp vs Keras fine-tuned the same "
+            f"{entry.get('qat_epochs', 1) * entry['finetune_steps']} steps, "
+            f"{delta(qat, 'base'):+.2f} pp vs the converged model); pruned 50% + int8 {pruned['accuracy']:.4f} "
+            f"({delta(pruned, 'control_2'):+.2f} pp vs the same-steps control, {delta(pruned, 'base'):+.2f} pp vs "
+            "the converged model).")
+    for key in BIG_MODELS:
+        if key in results:
+            rows = {row["variant"]: row for row in results[key]["rows"]}
+            lines.append(f"- {results[key]['title']}: int8 {rows['int8']['size']:,} bytes = "
+                         f"{rows['int8']['size'] / rows['none']['size']:.3f}x fp32 (float16 "
+                         f"{rows['float16']['size'] / rows['none']['size']:.3f}x, dynamic "
+                         f"{rows['dynamic']['size'] / rows['none']['size']:.3f}x).")
+    return lines
+
+
+def update_readme(path, results):
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    if SUMMARY_START not in text or SUMMARY_END not in text:
+        raise ValueError(f"{path} has no {SUMMARY_START} ... {SUMMARY_END} block to update")
+    head, rest = text.split(SUMMARY_START, 1)
+    tail = rest.split(SUMMARY_END, 1)[1]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(head + SUMMARY_START + "\n" + "\n".join(summary_lines(results)) + "\n" + SUMMARY_END + tail)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", default=os.path.join("..", "shared", "data", "mnist-t10k"))
@@ -244,12 +306,21 @@ def main():
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--finetune-steps", type=int, default=125, help="steps per epoch of QAT / pruning")
     parser.add_argument("--finetune-learning-rate", type=float, default=1e-4)
+    parser.add_argument("--qat-epochs", type=int, default=1, help="QAT epochs (of --finetune-steps); pruning: 2")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--big-runs", type=int, default=20)
     parser.add_argument("--calibration-images", type=int, default=8)
     parser.add_argument("--results", default=RESULTS)
     parser.add_argument("--out", default=os.path.join("docs", "quantization.md"))
+    parser.add_argument("--readme", default="README.md", help="README whose quantization-summary block is updated")
+    parser.add_argument("--regenerate", action="store_true", help="only rewrite the docs from the results file")
     args = parser.parse_args()
+    if args.regenerate:
+        with open(args.results, encoding="utf-8") as handle:
+            results = json.load(handle)
+        write_markdown(args.out, results)
+        update_readme(args.readme, results)
+        return
     args.epochs = {"lenet5": args.lenet_epochs, "mobilenet_025": args.mobilenet_epochs}
     results = {}
     if os.path.exists(args.results):
@@ -274,6 +345,7 @@ def main():
             with open(args.results, "w", encoding="utf-8") as handle:  # each finished model survives a later stop
                 json.dump(results, handle, indent=1)
             write_markdown(args.out, results)
+    update_readme(args.readme, results)
     print(open(args.out, encoding="utf-8").read())
 
 
