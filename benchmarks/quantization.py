@@ -114,12 +114,15 @@ def small_model_entry(key, data, args, folder) -> dict:
     control_1 = seeded(tflite.fine_tune, model, (x_train, y_train), epochs=qat_epochs, steps_per_epoch=steps, **tune)
     qat = seeded(tflite.quantization_aware, model, (x_train, y_train), epochs=qat_epochs, steps_per_epoch=steps,
                  **tune)
-    control_2 = seeded(tflite.fine_tune, model, (x_train, y_train), epochs=2, steps_per_epoch=steps, **tune)
-    pruned = seeded(tflite.prune, model, (x_train, y_train), target_sparsity=0.5, epochs=2, steps_per_epoch=steps,
-                    **tune)
+    prune_epochs = args.prune_epochs
+    control_2 = seeded(tflite.fine_tune, model, (x_train, y_train), epochs=prune_epochs, steps_per_epoch=steps,
+                       **tune)
+    pruned = seeded(tflite.prune, model, (x_train, y_train), target_sparsity=0.5, epochs=prune_epochs,
+                    steps_per_epoch=steps, **tune)
     controls = {"base": ("Keras model", base),
-                "control_1": (f"Keras, fine-tuned {qat_epochs * steps} steps", keras_accuracy(control_1, x_holdout, y_holdout)),
-                "control_2": (f"Keras, fine-tuned {2 * steps} steps", keras_accuracy(control_2, x_holdout, y_holdout)),
+                "control_1": (f"Keras, fine-tuned {qat_epochs * steps} steps",
+                              keras_accuracy(control_1, x_holdout, y_holdout)),
+                "control_2": (f"Keras, fine-tuned {prune_epochs * steps} steps", keras_accuracy(control_2, x_holdout, y_holdout)),
                 "pruned": ("pruned Keras model", keras_accuracy(pruned, x_holdout, y_holdout))}
     representative = {"representative_data": x_train}
     variants = [  # (variant, model, quantization, export options, like-for-like reference, note)
@@ -135,10 +138,11 @@ def small_model_entry(key, data, args, folder) -> dict:
         (f"control: fine-tuned {qat_epochs * steps} steps, fp32", control_1, "none", {}, "control_1",
          "no quantization"),
         ("QAT int8", qat, "int8", {}, "control_1", f"{qat_epochs * steps} QAT steps"),
-        (f"control: fine-tuned {2 * steps} steps, fp32", control_2, "none", {}, "control_2", "no pruning"),
+        (f"control: fine-tuned {prune_epochs * steps} steps, fp32", control_2, "none", {}, "control_2", "no pruning"),
         ("pruned 50% fp32", pruned, "none", {}, "control_2",
-         f"{2 * steps} pruning steps; sparsity of Conv2D/Dense kernels "
-         f"{tflite.kernel_sparsity(pruned, ('Conv2D', 'Dense')):.3f}, of all kernels {tflite.kernel_sparsity(pruned):.3f}"),
+         f"{prune_epochs * steps} pruning steps; sparsity of Conv2D/Dense kernels "
+         f"{tflite.kernel_sparsity(pruned, ('Conv2D', 'Dense')):.3f}, "
+         f"of all kernels {tflite.kernel_sparsity(pruned):.3f}"),
         ("pruned 50% + PTQ int8", pruned, "int8", representative, "control_2", ""),
     ]
     rows, paths = [], []
@@ -151,7 +155,7 @@ def small_model_entry(key, data, args, folder) -> dict:
     for row, latency in zip(rows, interleaved_latency(paths, args.runs)):
         row.update(latency)
     return {"title": title, "source": source, "parameters": model.count_params(), "epochs": epochs,
-            "train_accuracy_per_epoch": train_accuracy, "finetune_steps": steps, "qat_epochs": qat_epochs,
+            "train_accuracy_per_epoch": train_accuracy, "finetune_steps": steps, "qat_epochs": qat_epochs, "prune_epochs": prune_epochs,
             "finetune_learning_rate": args.finetune_learning_rate, "learning_rate": args.learning_rate,
             "references": {k: {"label": label, "accuracy": accuracy} for k, (label, accuracy) in controls.items()},
             "rows": rows, "runs": args.runs, "machine": state, "machine_end": machine_state(),
@@ -171,7 +175,8 @@ def big_model_entry(key, args, folder) -> dict:
         tflite.export(model, path, quantization, representative_data=calibration if quantization == "int8" else None)
         print(f"{title} {quantization}: exported in {time.time() - began:.0f} s", flush=True)
         paths.append(path)
-        rows.append({"variant": quantization, "size": os.path.getsize(path), "export_seconds": round(time.time() - began)})
+        rows.append({"variant": quantization, "size": os.path.getsize(path),
+                     "export_seconds": round(time.time() - began)})
     for row, latency in zip(rows, interleaved_latency(paths, args.big_runs, warmup=2)):
         row.update(latency)
     return {"title": title, "source": source, "parameters": model.count_params(), "rows": rows,
@@ -207,7 +212,9 @@ def write_markdown(path, results):
                 f"Trained {entry['epochs']} epochs (Adam {entry['learning_rate']}, cosine decay to 0, batch 64); "
                 f"training accuracy of the last three epochs {entry['train_accuracy_per_epoch'][-3:]}. "
                 f"QAT/pruning/controls: Adam {entry['finetune_learning_rate']}, batch 64, "
-                f"{entry['finetune_steps']} steps per epoch. {entry['runs']} latency runs per variant.", "",
+                f"{entry['finetune_steps']} steps per epoch, QAT {entry.get('qat_epochs', 1)} epoch(s), pruning "
+                f"{entry.get('prune_epochs', 2)} epochs (sparsity ramped over the first 2/3 of the steps). "
+                f"{entry['runs']} latency runs per variant.", "",
                 "Keras holdout accuracy: " + "; ".join(f"{r['label']} {r['accuracy']:.4f}" for r in refs.values()), "",
                 "| variant | bytes | × fp32 size | accuracy | Δ base pp | Δ like-for-like pp | median ms | p90 ms | "
                 "note |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -233,7 +240,8 @@ def write_markdown(path, results):
     for entry in big:
         rows = {row["variant"]: row for row in entry["rows"]}
         ratio = rows["int8"]["size"] / rows["none"]["size"]
-        out.append(f"| {entry['title']} | int8 size <= 0.27x fp32 | {ratio:.3f}x | {'yes' if ratio <= 0.27 else 'no'} |")
+        met = "yes" if ratio <= 0.27 else "no"
+        out.append(f"| {entry['title']} | int8 size <= 0.27x fp32 | {ratio:.3f}x | {met} |")
     out.append("")
     if big:
         out += ["## Big models at 224x224 (random weights: size and latency only)", ""]
@@ -306,7 +314,8 @@ def main():
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--finetune-steps", type=int, default=125, help="steps per epoch of QAT / pruning")
     parser.add_argument("--finetune-learning-rate", type=float, default=1e-4)
-    parser.add_argument("--qat-epochs", type=int, default=1, help="QAT epochs (of --finetune-steps); pruning: 2")
+    parser.add_argument("--qat-epochs", type=int, default=1, help="QAT epochs (of --finetune-steps)")
+    parser.add_argument("--prune-epochs", type=int, default=2, help="pruning epochs (of --finetune-steps)")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--big-runs", type=int, default=20)
     parser.add_argument("--calibration-images", type=int, default=8)

@@ -11,5 +11,6 @@ from tflite.bridge import to_keras, to_tf_keras
 from tflite.litert import benchmark, compare, evaluate, predict
 from tflite.optimize import cluster, fine_tune, kernel_sparsity, prune, quantization_aware
 
-__all__ = ["QUANTIZATIONS", "benchmark", "cluster", "compare", "convert", "evaluate", "export", "fine_tune", "kernel_sparsity",
+__all__ = ["QUANTIZATIONS", "benchmark", "cluster", "compare", "convert", "evaluate", "export", "fine_tune",
+           "kernel_sparsity",
            "ops_in", "predict", "prune", "quantization_aware", "to_keras", "to_tf_keras"]
