@@ -122,7 +122,8 @@ def small_model_entry(key, data, args, folder) -> dict:
     controls = {"base": ("Keras model", base),
                 "control_1": (f"Keras, fine-tuned {qat_epochs * steps} steps",
                               keras_accuracy(control_1, x_holdout, y_holdout)),
-                "control_2": (f"Keras, fine-tuned {prune_epochs * steps} steps", keras_accuracy(control_2, x_holdout, y_holdout)),
+                "control_2": (f"Keras, fine-tuned {prune_epochs * steps} steps",
+                              keras_accuracy(control_2, x_holdout, y_holdout)),
                 "pruned": ("pruned Keras model", keras_accuracy(pruned, x_holdout, y_holdout))}
     representative = {"representative_data": x_train}
     variants = [  # (variant, model, quantization, export options, like-for-like reference, note)
@@ -155,7 +156,8 @@ def small_model_entry(key, data, args, folder) -> dict:
     for row, latency in zip(rows, interleaved_latency(paths, args.runs)):
         row.update(latency)
     return {"title": title, "source": source, "parameters": model.count_params(), "epochs": epochs,
-            "train_accuracy_per_epoch": train_accuracy, "finetune_steps": steps, "qat_epochs": qat_epochs, "prune_epochs": prune_epochs,
+            "train_accuracy_per_epoch": train_accuracy, "finetune_steps": steps, "qat_epochs": qat_epochs,
+            "prune_epochs": prune_epochs,
             "finetune_learning_rate": args.finetune_learning_rate, "learning_rate": args.learning_rate,
             "references": {k: {"label": label, "accuracy": accuracy} for k, (label, accuracy) in controls.items()},
             "rows": rows, "runs": args.runs, "machine": state, "machine_end": machine_state(),
