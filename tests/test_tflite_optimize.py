@@ -107,3 +107,19 @@ def test_fine_tune_is_the_plain_training_control_of_qat_and_pruning(trained_lene
     assert abs(accuracy(tuned) - accuracy(model)) < 0.05  # 3 steps at 1e-4 barely move a trained model
     with pytest.raises(ValueError, match="epochs"):
         tflite.fine_tune(model, "digits", epochs=0)
+
+
+def test_pruning_reaches_the_target_on_the_kernels_tfmot_prunes():
+    """tfmot prunes Conv2D/Dense kernels and leaves DepthwiseConv2D ones (MobileNet's) dense: the target holds over
+    the former. Few steps whose count is no multiple of the schedule's frequency (the final mask must still be
+    applied)."""
+    inputs = keras.Input((8, 8, 2))
+    x = keras.layers.DepthwiseConv2D(3, depth_multiplier=8)(inputs)
+    x = keras.layers.Conv2D(16, 1, activation="relu")(x)
+    model = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(keras.layers.Flatten()(x)))
+    rng = np.random.default_rng(0)
+    data = (rng.random((7 * 64, 8, 8, 2), dtype=np.float32), rng.integers(0, 4, 7 * 64))
+    pruned = tflite.prune(model, data, target_sparsity=0.5, epochs=1, steps_per_epoch=7)
+    assert tflite.kernel_sparsity(pruned, ("Conv2D", "Dense")) == pytest.approx(0.5, abs=0.01)
+    assert tflite.kernel_sparsity(pruned, ("DepthwiseConv2D",)) < 0.01
+    assert tflite.kernel_sparsity(pruned) < 0.49  # the dense depthwise kernels count in the overall figure
