@@ -1,6 +1,7 @@
 """tflite/: every quantization mode exported and run under LiteRT against the Keras model, the CLI, bad input."""
 
 import os
+import time
 
 import keras
 import numpy as np
@@ -112,6 +113,48 @@ def test_write_atomically_interrupted_leaves_no_partial_file(tmp_path, monkeypat
     with pytest.raises(KeyboardInterrupt):
         export_module.write_atomically(str(path), b"new content")
     assert path.read_bytes() == b"good" and os.listdir(tmp_path) == ["model.tflite"]
+
+
+KILLED_EXPORT_SCRIPT = """
+import sys, time
+import keras
+import tflite
+
+export_module = sys.modules["tflite.export"]
+original = export_module.convert  # what export calls to build the flatbuffer in memory
+def convert(*args, **kwargs):
+    print("converting", flush=True)
+    flatbuffer = original(*args, **kwargs)
+    time.sleep(120)  # never reaches the write: the kill lands inside the conversion or here
+    return flatbuffer
+export_module.convert = convert
+inputs = keras.Input((8, 8, 1))
+model = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Flatten()(keras.layers.Conv2D(2, 3)(inputs))))
+tflite.export(model, sys.argv[1], "dynamic")
+"""
+
+
+def test_a_killed_export_leaves_no_file_at_all(tmp_path):
+    """SIGKILL of a real process during conversion: the flatbuffer is built in memory, so the target folder
+    holds nothing, not even a temporary file (only the final short write goes through temp file + rename)."""
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    environment = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(tflite.__file__))),
+                   "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    process = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT_SCRIPT, str(folder / "model.tflite")],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=environment)
+    try:
+        assert process.stdout.readline().strip() == "converting"
+        time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert os.listdir(folder) == []
 
 
 @keras.saving.register_keras_serializable(package="test_tflite")

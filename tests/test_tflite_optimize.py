@@ -13,8 +13,10 @@ from tflite.optimize import distinct_kernel_values
 SHAPE = (32, 32, 1)
 
 
+# mobilenet_v1_025: DepthwiseConv2D, BatchNormalization, ReLU(max_value=6), ZeroPadding2D, Dropout, Reshape.
 @pytest.mark.parametrize("name, shape", [("lenet5_modern", (32, 32, 1)), ("vgg11_bn", (32, 32, 3)),
-                                         ("nin", (32, 32, 3)), ("all_cnn_c", (32, 32, 3))])
+                                         ("nin", (32, 32, 3)), ("all_cnn_c", (32, 32, 3)),
+                                         ("mobilenet_v1_025", (32, 32, 1))])
 def test_bridge_round_trip_gives_identical_outputs(name, shape):
     model = keras_cnns.get_model(name, input_shape=shape, classes=7)
     # Non-trivial batch-norm statistics, so that copying them is tested too.
@@ -92,3 +94,32 @@ def test_clustering_limits_distinct_weights_and_exports(trained_lenet, tmp_path)
     assert tflite.compare(clustered, report["path"], holdout)["max_abs_diff"] < 1e-4
     with pytest.raises(ValueError, match="n_clusters"):
         tflite.cluster(model, n_clusters=1)
+
+
+def test_fine_tune_is_the_plain_training_control_of_qat_and_pruning(trained_lenet):
+    model, holdout = trained_lenet
+    tuned = tflite.fine_tune(model, "digits", epochs=1, steps_per_epoch=3)
+    assert isinstance(tuned, keras.Model) and [type(la) for la in tuned.layers] == [type(la) for la in model.layers]
+    changed = [not np.array_equal(a, b) for a, b in zip(tuned.get_weights(), model.get_weights())]
+    assert any(changed)
+    images, labels = holdout
+    accuracy = lambda m: np.mean(m.predict(images, verbose=0).argmax(-1) == labels)  # noqa: E731
+    assert abs(accuracy(tuned) - accuracy(model)) < 0.05  # 3 steps at 1e-4 barely move a trained model
+    with pytest.raises(ValueError, match="epochs"):
+        tflite.fine_tune(model, "digits", epochs=0)
+
+
+def test_pruning_reaches_the_target_on_the_kernels_tfmot_prunes():
+    """tfmot prunes Conv2D/Dense kernels and leaves DepthwiseConv2D ones (MobileNet's) dense: the target holds over
+    the former. Few steps whose count is no multiple of the schedule's frequency (the final mask must still be
+    applied)."""
+    inputs = keras.Input((8, 8, 2))
+    x = keras.layers.DepthwiseConv2D(3, depth_multiplier=8)(inputs)
+    x = keras.layers.Conv2D(16, 1, activation="relu")(x)
+    model = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(keras.layers.Flatten()(x)))
+    rng = np.random.default_rng(0)
+    data = (rng.random((7 * 64, 8, 8, 2), dtype=np.float32), rng.integers(0, 4, 7 * 64))
+    pruned = tflite.prune(model, data, target_sparsity=0.5, epochs=1, steps_per_epoch=7)
+    assert tflite.kernel_sparsity(pruned, ("Conv2D", "Dense")) == pytest.approx(0.5, abs=0.01)
+    assert tflite.kernel_sparsity(pruned, ("DepthwiseConv2D",)) < 0.01
+    assert tflite.kernel_sparsity(pruned) < 0.49  # the dense depthwise kernels count in the overall figure
