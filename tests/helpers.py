@@ -21,19 +21,24 @@ def small_input_shape(model_name):
 def convert_builtin_tflite(model) -> bytes:
     """Convert with TFLITE_BUILTINS only: raises if any op would need Select TF ops.
 
-    The converter gets the model's inference function frozen to constants, at batch size 1. This is the same
-    MLIR conversion as `from_keras_model`, which first writes and reloads a SavedModel; skipping that round
-    trip takes about a third of the CPU time on the deep models (DenseNet-121 at 32x32: 11 s instead of 37 s).
+    Deep graphs go to the converter as the model's inference function frozen to constants, at batch size 1:
+    the same MLIR conversion as `from_keras_model`, which first writes and reloads a SavedModel; skipping that
+    round trip takes a third of the CPU time (DenseNet-121 at 32x32: 9 s instead of 30 s). Models with a huge
+    weight tensor keep `from_keras_model`: there the frozen constants are what is slow (single-stream
+    AlexNet, a 37.7M-weight FC layer: 39 s frozen, 13.5 s through the SavedModel).
     """
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-    signature = [tf.TensorSpec((1, *tensor.shape[1:]), tensor.dtype) for tensor in model.inputs]
+    if max((int(np.prod(weight.shape)) for weight in model.weights), default=0) > 4_000_000:
+        converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    else:
+        signature = [tf.TensorSpec((1, *tensor.shape[1:]), tensor.dtype) for tensor in model.inputs]
 
-    def inference(*inputs):
-        return model(inputs[0] if len(inputs) == 1 else list(inputs), training=False)
+        def inference(*inputs):
+            return model(inputs[0] if len(inputs) == 1 else list(inputs), training=False)
 
-    frozen = convert_variables_to_constants_v2(tf.function(inference, input_signature=signature).get_concrete_function())
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
+        function = tf.function(inference, input_signature=signature).get_concrete_function()
+        converter = tf.lite.TFLiteConverter.from_concrete_functions([convert_variables_to_constants_v2(function)])
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     return converter.convert()
 
