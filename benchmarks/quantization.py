@@ -128,7 +128,9 @@ def small_model_entry(key, data, args, folder) -> dict:
                               keras_accuracy(control_1, x_holdout, y_holdout)),
                 "control_2": (f"Keras, fine-tuned {prune_epochs * steps} steps",
                               keras_accuracy(control_2, x_holdout, y_holdout)),
-                "pruned": ("pruned Keras model", keras_accuracy(pruned, x_holdout, y_holdout))}
+                "pruned": ("pruned Keras model", keras_accuracy(pruned, x_holdout, y_holdout)),
+                # QAT Keras (fake-quantized) vs its .tflite: tells a loss in training from a loss in conversion.
+                "qat_keras": ("QAT Keras model (fake-quantized)", keras_accuracy(qat, x_holdout, y_holdout))}
     representative = {"representative_data": x_train}
     variants = [  # (variant, model, quantization, export options, like-for-like reference, note)
         ("fp32", model, "none", {}, "base", ""),
