@@ -16,6 +16,7 @@ from tflite.datasets import fit_images
 sys.path.insert(0, "benchmarks")
 from quantization import SMALL_MODELS, SMALL_SHAPE, train_to_convergence, keras_accuracy
 
+# xt, yt: the first 7,000 training images; xv, yv: the last 1,000 (validation). configs: JSON list of options.
 key = sys.argv[1]; configs = json.loads(sys.argv[2]); what = sys.argv[3].split(",")
 (x, y), _ = load_idx_split("../shared/data/mnist-t10k")
 x = fit_images(x, SMALL_SHAPE); y = y.astype("int64")
@@ -35,7 +36,8 @@ for c in configs:
     def seeded(f, *a, **k):
         keras.utils.set_random_seed(1); return f(*a, **k)
     if "control" in what:
-        out["control"] = keras_accuracy(seeded(tflite.fine_tune, model, (xt, yt), epochs=steps // 100, steps_per_epoch=100, **c), xv, yv)
+        control = seeded(tflite.fine_tune, model, (xt, yt), epochs=steps // 100, steps_per_epoch=100, **c)
+        out["control"] = keras_accuracy(control, xv, yv)
     if "qat" in what:
         q = seeded(tflite.quantization_aware, model, (xt, yt), epochs=steps // 100, steps_per_epoch=100, **c)
         out["qat_keras"] = keras_accuracy(q, xv, yv)
