@@ -4,13 +4,22 @@ tfmot works on tf_keras models only: each function bridges the model to tf_keras
 tfmot there, trains with tf_keras, and returns a model `tflite.export` converts. Pruned and clustered models
 are stripped of their wrappers and bridged back to Keras 3; a quantization-aware model stays a tf_keras model
 (its fake-quantization wrappers have no Keras 3 counterpart) and exports to int8 without representative data.
+
+Fine-tuning defaults. `quantization_aware` (and `fine_tune`, its control) start from a trained model and only
+have to adapt it to fake quantization: Adam 1e-5 (a fine-tuning rate, 1/100 of a usual training rate) decayed to
+zero along a cosine, with the BatchNormalization layers frozen (inference mode; moving statistics and
+scale/offset kept, rather than re-estimated from small fine-tuning batches). `prune` has to recover from
+zeroed kernels, which change the activations BatchNormalization normalizes: it trains BatchNormalization and
+uses Adam 1e-3 (tfmot's pruning guide fine-tunes with Adam's default rate) with the same cosine decay. These
+were chosen on a validation slice of the MNIST t10k training split (benchmarks/quantization_finetune_selection.py,
+docs/quantization_finetune_selection.txt); each is an option of the functions.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from keras_cnns.checks import check_float, check_int
+from keras_cnns.checks import check_bool, check_choice, check_float, check_int
 from tflite.bridge import to_keras, to_tf_keras
 from tflite.datasets import resolve
 
@@ -21,37 +30,79 @@ def _tfmot():
     return tfmot
 
 
+SCHEDULES = ("constant", "cosine")
+LEARNING_RATE, SCHEDULE, FREEZE_BATCH_NORM = 1e-5, "cosine", True
+# Pruning changes the activations BatchNormalization normalizes: its statistics must follow them.
+PRUNE_LEARNING_RATE, PRUNE_SCHEDULE, PRUNE_FREEZE_BATCH_NORM = 1e-3, "cosine", False
+
+
+def _bridged(model, freeze_batch_norm):
+    """The tf_keras copy of `model`; with `freeze_batch_norm`, its BatchNormalization layers are not trainable, which
+    in tf_keras also makes them run in inference mode: fine-tuning then neither moves their moving statistics
+    with small noisy batches nor their scale/offset (tfmot keeps that flag through its wrappers)."""
+    import tf_keras
+
+    check_bool("freeze_batch_norm", freeze_batch_norm)
+    tf_model = to_tf_keras(model)
+    if freeze_batch_norm:
+        for layer in tf_model.layers:
+            if isinstance(layer, tf_keras.layers.BatchNormalization):
+                layer.trainable = False
+    return tf_model
+
+
+def _unfreeze_batch_norm(tf_model):
+    import tf_keras
+
+    for layer in tf_model.layers:
+        inner = getattr(layer, "layer", layer)  # tfmot wrappers hold the layer
+        if isinstance(inner, tf_keras.layers.BatchNormalization):
+            inner.trainable = True
+    return tf_model
+
+
+def _steps(images, batch_size, epochs, steps_per_epoch):
+    return epochs * (steps_per_epoch or int(np.ceil(len(images) / batch_size)))
+
+
 def _training_arrays(model, data):
     return resolve(data, tuple(model.inputs[0].shape[1:]), argument="data", split="train", need_labels=True)
 
 
-def _compile(tf_model, learning_rate, source_model):
+def _compile(tf_model, learning_rate, source_model, schedule="constant", steps=None):
     import tf_keras
 
+    check_choice("schedule", schedule, SCHEDULES)
+    if schedule == "cosine":
+        learning_rate = tf_keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
     loss_from_logits = source_model.layers[-1].get_config().get("activation") != "softmax"
     tf_model.compile(optimizer=tf_keras.optimizers.Adam(learning_rate),
                      loss=tf_keras.losses.SparseCategoricalCrossentropy(from_logits=loss_from_logits),
                      metrics=["accuracy"])
 
 
-def fine_tune(model, data, epochs: int = 1, *, batch_size: int = 64, learning_rate: float = 1e-4,
+def fine_tune(model, data, epochs: int = 1, *, batch_size: int = 64, learning_rate: float = LEARNING_RATE,
+              schedule: str = SCHEDULE, freeze_batch_norm: bool = FREEZE_BATCH_NORM,
               steps_per_epoch: int | None = None, verbose: int = 0):
     """Fine-tune `model` exactly as `quantization_aware` and `prune` do (same bridge, tf_keras optimizer, loss,
     batches and steps) but without fake quantization or pruning, and bridge it back to Keras 3.
 
     The like-for-like control of QAT and pruning: their accuracy minus this model's is the cost of quantization
-    or sparsity alone, without the gain of the extra training steps.
+    or sparsity alone, without the gain of the extra training steps. Its defaults are `quantization_aware`'s; as
+    the control of `prune`, pass prune's settings (`learning_rate=PRUNE_LEARNING_RATE`, `schedule=PRUNE_SCHEDULE`,
+    `freeze_batch_norm=PRUNE_FREEZE_BATCH_NORM` of this module).
     """
     check_int("epochs", epochs, min_value=1)
     check_float("learning_rate", learning_rate, min_value=0.0, min_inclusive=False)
     images, labels = _training_arrays(model, data)
-    tuned = to_tf_keras(model)
-    _compile(tuned, learning_rate, model)
+    tuned = _bridged(model, freeze_batch_norm)
+    _compile(tuned, learning_rate, model, schedule, _steps(images, batch_size, epochs, steps_per_epoch))
     tuned.fit(images, labels, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch, verbose=verbose)
-    return to_keras(tuned)
+    return to_keras(_unfreeze_batch_norm(tuned))
 
 
-def quantization_aware(model, data, epochs: int = 1, *, batch_size: int = 64, learning_rate: float = 1e-4,
+def quantization_aware(model, data, epochs: int = 1, *, batch_size: int = 64, learning_rate: float = LEARNING_RATE,
+                       schedule: str = SCHEDULE, freeze_batch_norm: bool = FREEZE_BATCH_NORM,
                        steps_per_epoch: int | None = None, verbose: int = 0):
     """Fine-tune `model` with fake quantization (tfmot's `quantize_model`) on `data`'s training split.
 
@@ -61,15 +112,17 @@ def quantization_aware(model, data, epochs: int = 1, *, batch_size: int = 64, le
     check_int("epochs", epochs, min_value=1)
     check_float("learning_rate", learning_rate, min_value=0.0, min_inclusive=False)
     images, labels = _training_arrays(model, data)
-    qat_model = _tfmot().quantization.keras.quantize_model(to_tf_keras(model))
-    _compile(qat_model, learning_rate, model)
+    qat_model = _tfmot().quantization.keras.quantize_model(_bridged(model, freeze_batch_norm))
+    _compile(qat_model, learning_rate, model, schedule, _steps(images, batch_size, epochs, steps_per_epoch))
     qat_model.fit(images, labels, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
                   verbose=verbose)
-    return qat_model
+    return _unfreeze_batch_norm(qat_model)
 
 
 def prune(model, data, target_sparsity: float = 0.5, epochs: int = 2, *, batch_size: int = 64,
-          learning_rate: float = 1e-4, steps_per_epoch: int | None = None, verbose: int = 0):
+          learning_rate: float = PRUNE_LEARNING_RATE, schedule: str = PRUNE_SCHEDULE,
+          freeze_batch_norm: bool = PRUNE_FREEZE_BATCH_NORM,
+          ramp: float = 2 / 3, steps_per_epoch: int | None = None, verbose: int = 0):
     """Magnitude-prune `model` to `target_sparsity` while fine-tuning on `data` (tfmot's
     `prune_low_magnitude` with a polynomial schedule over the first 2/3 of the steps), then strip the pruning
     wrappers and bridge back to Keras 3. Raises if the pruned kernels miss the target sparsity.
@@ -78,23 +131,24 @@ def prune(model, data, target_sparsity: float = 0.5, epochs: int = 2, *, batch_s
 
     check_float("target_sparsity", target_sparsity, min_value=0.0, max_value=1.0, max_inclusive=False)
     check_int("epochs", epochs, min_value=1)
+    check_float("ramp", ramp, min_value=0.0, max_value=1.0, min_inclusive=False)
     images, labels = _training_arrays(model, data)
     sparsity = _tfmot().sparsity.keras
-    steps = epochs * (steps_per_epoch or int(np.ceil(len(images) / batch_size)))
+    steps = _steps(images, batch_size, epochs, steps_per_epoch)
     frequency = max(1, steps // 20)
     # tfmot updates the masks only on steps that are multiples of `frequency`: the end step must be one, or the
     # final sparsity is never applied.
-    end_step = max(frequency, (2 * steps) // 3 // frequency * frequency)
-    schedule = sparsity.PolynomialDecay(initial_sparsity=0.0, final_sparsity=target_sparsity, begin_step=0,
+    end_step = max(frequency, int(steps * ramp) // frequency * frequency)
+    sparsity_schedule = sparsity.PolynomialDecay(initial_sparsity=0.0, final_sparsity=target_sparsity, begin_step=0,
                                         end_step=end_step, frequency=frequency)
-    pruned = sparsity.prune_low_magnitude(to_tf_keras(model), pruning_schedule=schedule)
-    _compile(pruned, learning_rate, model)
+    pruned = sparsity.prune_low_magnitude(_bridged(model, freeze_batch_norm), pruning_schedule=sparsity_schedule)
+    _compile(pruned, learning_rate, model, schedule, steps)
     pruned.fit(images, labels, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
                verbose=verbose, callbacks=[sparsity.UpdatePruningStep()])
     # tfmot prunes Conv2D/Dense kernels but leaves some layers (e.g. DepthwiseConv2D) dense.
     pruned_types = tuple({type(wrapper.layer).__name__ for wrapper in pruned.layers
                           if getattr(wrapper, "pruning_vars", None)})
-    stripped = sparsity.strip_pruning(pruned)
+    stripped = _unfreeze_batch_norm(sparsity.strip_pruning(pruned))
     assert isinstance(stripped, tf_keras.Model)
     result = to_keras(stripped)
     reached = kernel_sparsity(result, pruned_types)
