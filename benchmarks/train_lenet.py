@@ -102,6 +102,13 @@ def accuracy_run(variant, data_dir, out, epochs, batch_size, augmentation, recip
     return row
 
 
+def train_steps_per_execution():
+    """`keras_cnns.training.train`'s default steps_per_execution, the one `keras-cnns train` runs with."""
+    from keras_cnns.training import train
+
+    return inspect.signature(train).parameters["steps_per_execution"].default
+
+
 def throughput(data_dir, out, batch_size, epochs, repeats):
     """Same model, recipe and batch size, run alternately (A B C A B C ...) in this one process: model.fit on
     in-memory tensors as a user writes it, the same compiled with train()'s steps_per_execution (so the
@@ -122,7 +129,7 @@ def throughput(data_dir, out, batch_size, epochs, repeats):
     in_memory, pipeline = IN_MEMORY, PIPELINE
     dataset = load_dataset(data_dir, input_shape=(32, 32, 1), resize_method="pad", validation_split=0.0,
                            batch_size=batch_size)
-    stepped = inspect.signature(train).parameters["steps_per_execution"].default
+    stepped = train_steps_per_execution()
     loops = ((in_memory, (images, labels), 1), (IN_MEMORY_STEPPED, (images, labels), stepped),
              (DATASET_ONLY, (dataset.train,), 1))
     seconds = {name: [] for name, _, _ in loops} | {pipeline: []}
@@ -274,9 +281,7 @@ def main():
             write_results(results)
     elif args.command == "throughput":
         load_start = wait_for_idle(args.wait_load, args.max_wait)
-        from keras_cnns.training import train
-
-        stepped = inspect.signature(train).parameters["steps_per_execution"].default
+        stepped = train_steps_per_execution()
         run = {"machine": machine(), "load_start": load_start, "batch_size": args.batch_size,
                "epochs": args.throughput_epochs, "repeats": args.repeats,
                "note": f"train() with its default steps_per_execution={stepped}"}

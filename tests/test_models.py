@@ -1,6 +1,5 @@
 """Every registered model: parameter count, output shapes, safe_mode round trip, builtin-only TFLite."""
 
-import os
 import re
 
 import keras
@@ -8,7 +7,9 @@ import numpy as np
 import pytest
 from helpers import (
     assert_no_lambda_layers,
+    assert_same_after_reload,
     convert_builtin_tflite,
+    infer,
     run_tflite,
     small_input_shape,
 )
@@ -53,7 +54,7 @@ def test_output_shapes_for_top_and_pooling(name):
         assert pooled.output_shape == (None, channels)
     classifier = keras_cnns.get_model(name, include_top=True, input_shape=shape, classes=7)
     assert classifier.output_shape == (None, 7)
-    probabilities = keras.ops.convert_to_numpy(classifier(np.random.rand(2, *shape).astype("float32"), training=False))
+    probabilities = infer(classifier, np.random.rand(2, *shape).astype("float32"))
     np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, rtol=1e-5)
     assert probabilities.min() >= 0
 
@@ -64,17 +65,12 @@ def test_logits_model_reloads_in_safe_mode_and_converts_to_builtin_tflite(name, 
     assert model.output_shape == (None, 5)
     assert_no_lambda_layers(model)
     images = np.random.rand(2, *shape).astype("float32")
-    logits = keras.ops.convert_to_numpy(model(images, training=False))
-
-    path = os.path.join(tmp_path, f"{name}.keras")
-    model.save(path)
-    reloaded = keras.saving.load_model(path, safe_mode=True)
+    reloaded = assert_same_after_reload(model, tmp_path, images)
     assert reloaded.count_params() == model.count_params()
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(reloaded(images, training=False)), logits, atol=1e-6)
 
     tflite_outputs, ops = run_tflite(convert_builtin_tflite(model), images)
     assert not any(op.startswith("FLEX") or op == "CUSTOM" for op in ops), ops
-    np.testing.assert_allclose(tflite_outputs, logits, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(tflite_outputs, infer(model, images), rtol=1e-3, atol=1e-4)
 
 
 def test_default_input_shape_builds_and_input_below_minimum_is_refused(name):
