@@ -117,8 +117,8 @@ def small_model_entry(key, data, args, folder) -> dict:
     qat_epochs = args.qat_epochs
     control_1 = seeded(tflite.fine_tune, model, (x_train, y_train), epochs=qat_epochs, steps_per_epoch=steps, **tune)
     qat = seeded(tflite.quantization_aware, model, (x_train, y_train), epochs=qat_epochs, steps_per_epoch=steps,
-                 **tune)
-    prune_epochs = args.prune_epochs
+                 calibration_batches=args.calibration_batches, **tune)
+    prune_epochs = args.prune_epochs[key]
     control_2 = seeded(tflite.fine_tune, model, (x_train, y_train), epochs=prune_epochs, steps_per_epoch=steps,
                        **prune_tune)
     pruned = seeded(tflite.prune, model, (x_train, y_train), target_sparsity=0.5, epochs=prune_epochs,
@@ -163,7 +163,7 @@ def small_model_entry(key, data, args, folder) -> dict:
         row.update(latency)
     return {"title": title, "source": source, "parameters": model.count_params(), "epochs": epochs,
             "train_accuracy_per_epoch": train_accuracy, "finetune_steps": steps, "qat_epochs": qat_epochs,
-            "prune_epochs": prune_epochs,
+            "prune_epochs": prune_epochs, "calibration_batches": args.calibration_batches,
             "finetune_learning_rate": args.finetune_learning_rate, "learning_rate": args.learning_rate,
             "finetune_schedule": args.finetune_schedule, "freeze_batch_norm": tune["freeze_batch_norm"],
             "prune_learning_rate": prune_tune["learning_rate"], "prune_schedule": prune_tune["schedule"],
@@ -202,6 +202,12 @@ def _machine_line(entry) -> str:
             f"other jobs); load average (1, 5, 15 min) {load(state)} at the start, {load(end)} at the end.")
 
 
+def _calibration_text(entry) -> str:
+    batches = entry.get("calibration_batches", 0)
+    return (f"(activation ranges started from {batches} calibration batches)" if batches
+            else "(activation ranges started at tfmot's [-6, 6])")
+
+
 def _finetune_line(entry) -> str:
     if "finetune_schedule" not in entry:  # entries of runs before the fine-tuning options existed
         return f"QAT/pruning/controls: Adam {entry['finetune_learning_rate']} (constant), batch 64, "
@@ -233,7 +239,8 @@ def write_markdown(path, results):
                 f"Trained {entry['epochs']} epochs (Adam {entry['learning_rate']}, cosine decay to 0, batch 64); "
                 f"training accuracy of the last three epochs {entry['train_accuracy_per_epoch'][-3:]}. "
                 + _finetune_line(entry) +
-                f"{entry['finetune_steps']} steps per epoch, QAT {entry.get('qat_epochs', 1)} epoch(s), pruning "
+                f"{entry['finetune_steps']} steps per epoch, QAT {entry.get('qat_epochs', 1)} epoch(s) "
+                + _calibration_text(entry) + ", pruning "
                 f"{entry.get('prune_epochs', 2)} epochs (sparsity ramped over the first 2/3 of the steps). "
                 f"{entry['runs']} latency runs per variant.", "",
                 "Keras holdout accuracy: " + "; ".join(f"{r['label']} {r['accuracy']:.4f}" for r in refs.values()), "",
@@ -331,7 +338,7 @@ def main():
     parser.add_argument("--models", nargs="+", default=[*SMALL_MODELS, *BIG_MODELS],
                         choices=[*SMALL_MODELS, *BIG_MODELS])
     parser.add_argument("--lenet-epochs", type=int, default=15)
-    parser.add_argument("--mobilenet-epochs", type=int, default=10)
+    parser.add_argument("--mobilenet-epochs", type=int, default=15)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--finetune-steps", type=int, default=125, help="steps per epoch of QAT / pruning")
     parser.add_argument("--finetune-learning-rate", type=float, default=tflite.optimize.LEARNING_RATE)
@@ -339,8 +346,11 @@ def main():
     parser.add_argument("--prune-learning-rate", type=float, default=tflite.optimize.PRUNE_LEARNING_RATE,
                         help="of pruning and its control")
     parser.add_argument("--prune-schedule", default=tflite.optimize.PRUNE_SCHEDULE, choices=tflite.optimize.SCHEDULES)
-    parser.add_argument("--qat-epochs", type=int, default=1, help="QAT epochs (of --finetune-steps)")
-    parser.add_argument("--prune-epochs", type=int, default=2, help="pruning epochs (of --finetune-steps)")
+    parser.add_argument("--qat-epochs", type=int, default=8, help="QAT epochs (of --finetune-steps)")
+    parser.add_argument("--calibration-batches", type=int, default=tflite.optimize.CALIBRATION_BATCHES,
+                        help="batches that set QAT's starting activation ranges (0: tfmot's [-6, 6])")
+    parser.add_argument("--prune-epochs", type=int, nargs=2, default=[2, 6], metavar=("LENET", "MOBILENET"),
+                        help="pruning epochs (of --finetune-steps) of LeNet-5 and of MobileNet 0.25")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--big-runs", type=int, default=20)
     parser.add_argument("--calibration-images", type=int, default=8)
@@ -356,6 +366,7 @@ def main():
         update_readme(args.readme, results)
         return
     args.epochs = {"lenet5": args.lenet_epochs, "mobilenet_025": args.mobilenet_epochs}
+    args.prune_epochs = dict(zip(SMALL_MODELS, args.prune_epochs))
     results = {}
     if os.path.exists(args.results):
         with open(args.results, encoding="utf-8") as handle:

@@ -152,3 +152,41 @@ def test_fine_tuning_and_qat_freeze_batch_norm_by_default_pruning_trains_it():
         tflite.fine_tune(model, data, schedule="linear")
     with pytest.raises(ValueError, match="ramp"):
         tflite.prune(model, data, ramp=0.0)
+
+
+def test_qat_activation_ranges_start_where_the_float_model_puts_them():
+    """tfmot starts every activation range at [-6, 6]; calibrate_activation_ranges sets each to the mean batch
+    minimum/maximum of the float tensor it quantizes: a ReLU layer's output (after Conv + BatchNormalization), a
+    Dense layer's ReLU output, and the logits before softmax (a pre-activation range)."""
+    import tensorflow_model_optimization as tfmot
+
+    inputs = keras.Input((6, 6, 1))
+    x = keras.layers.Conv2D(4, 3, use_bias=False, name="conv")(inputs)
+    x = keras.layers.ReLU(name="relu")(keras.layers.BatchNormalization(name="bn")(x))
+    x = keras.layers.Dense(5, activation="relu", name="hidden")(keras.layers.Flatten()(x))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax", name="out")(x))
+    images = np.random.default_rng(0).normal(0.0, 4.0, (96, 6, 6, 1)).astype("float32")
+    float_model = tflite.to_tf_keras(model)
+    qat = tfmot.quantization.keras.quantize_model(float_model)
+    ranges = lambda: {w.name.split(":")[0]: float(w.numpy()) for w in qat.weights  # noqa: E731
+                      if w.name.split(":")[0].endswith(("activation_min", "activation_max", "output_min", "output_max"))}
+    assert set(ranges().values()) == {-6.0, 6.0}
+    tflite.calibrate_activation_ranges(qat, float_model, images, batch_size=32, batches=2)  # 2 of the 3 batches
+
+    probe = keras.Model(inputs, [model.get_layer("relu").output, model.get_layer("hidden").output])
+    relu, hidden = (np.asarray(t) for t in probe(images[:64]))
+    kernel, bias = model.get_layer("out").get_weights()
+    logits = hidden @ kernel + bias
+    expected = {}
+    for name, values in (("quant_relu/output", relu), ("quant_hidden/post_activation", hidden),
+                         ("quant_out/pre_activation", logits)):
+        expected[f"{name}_min"] = np.mean([min(values[:32].min(), 0), min(values[32:].min(), 0)])
+        expected[f"{name}_max"] = np.mean([max(values[:32].max(), 0), max(values[32:].max(), 0)])
+    measured = ranges()
+    assert set(measured) == set(expected)
+    for name, value in expected.items():
+        assert measured[name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
+    assert measured["quant_out/pre_activation_min"] < -0.1  # logits go negative: the ReLU ranges start at 0
+    assert measured["quant_relu/output_min"] == 0.0 and measured["quant_relu/output_max"] > 6.0
+    with pytest.raises(ValueError, match="calibration_batches"):
+        tflite.quantization_aware(model, (images, np.zeros(96, "int64")), calibration_batches=-1)

@@ -9,8 +9,8 @@ never the reverse).
 from tflite.export import QUANTIZATIONS, convert, export, ops_in
 from tflite.bridge import to_keras, to_tf_keras
 from tflite.litert import benchmark, compare, evaluate, predict
-from tflite.optimize import cluster, fine_tune, kernel_sparsity, prune, quantization_aware
+from tflite.optimize import calibrate_activation_ranges, cluster, fine_tune, kernel_sparsity, prune, quantization_aware
 
-__all__ = ["QUANTIZATIONS", "benchmark", "cluster", "compare", "convert", "evaluate", "export", "fine_tune",
-           "kernel_sparsity",
-           "ops_in", "predict", "prune", "quantization_aware", "to_keras", "to_tf_keras"]
+__all__ = ["QUANTIZATIONS", "benchmark", "calibrate_activation_ranges", "cluster", "compare", "convert", "evaluate",
+           "export", "fine_tune", "kernel_sparsity", "ops_in", "predict", "prune", "quantization_aware",
+           "to_keras", "to_tf_keras"]
