@@ -7,6 +7,7 @@ import tf_keras
 
 import keras_cnns
 import tflite
+from tflite.bridge import KerasLayer
 from tflite.datasets import resolve
 from tflite.optimize import distinct_kernel_values
 
@@ -14,29 +15,42 @@ SHAPE = (32, 32, 1)
 
 
 # mobilenet_v1_025: DepthwiseConv2D, BatchNormalization, ReLU(max_value=6), ZeroPadding2D, Dropout, Reshape.
-@pytest.mark.parametrize("name, shape", [("lenet5_modern", (32, 32, 1)), ("vgg11_bn", (32, 32, 3)),
-                                         ("nin", (32, 32, 3)), ("all_cnn_c", (32, 32, 3)),
-                                         ("mobilenet_v1_025", (32, 32, 1))])
-def test_bridge_round_trip_gives_identical_outputs(name, shape):
+# The rest have layers tf_keras has no twin for, which run as KerasLayer: (model, shape, those layers' classes).
+BRIDGED = [("lenet5_modern", (32, 32, 1), []), ("vgg11_bn", (32, 32, 3), []), ("nin", (32, 32, 3), []),
+           ("all_cnn_c", (32, 32, 3), []), ("mobilenet_v1_025", (32, 32, 1), []),
+           ("lenet5", (32, 32, 1), ["Conv2D", "Dense", "PartialConv2D", "Subsampling"]),  # scaled_tanh activations
+           ("zfnet", (53, 53, 3), ["LocalResponseNormalization"]), ("resnet20", (32, 32, 3), ["ZeroPaddedIdentity"]),
+           ("shufflenet_v2_x0_5", (32, 32, 3), ["ChannelShuffle", "ChannelSplit"]),
+           ("st_cnn", (28, 28, 1), ["SpatialTransformer"])]
+
+
+@pytest.mark.parametrize("name, shape, run_as_keras_layer", BRIDGED)
+def test_bridge_round_trip_gives_identical_outputs(name, shape, run_as_keras_layer):
     model = keras_cnns.get_model(name, input_shape=shape, classes=7)
-    # Non-trivial batch-norm statistics, so that copying them is tested too.
+    # Non-trivial batch-norm statistics and biases, so that copying them is tested too.
     model.set_weights([w + np.random.default_rng(i).normal(0, 0.05, w.shape).astype(w.dtype) if w.ndim == 1 else w
                        for i, w in enumerate(model.get_weights())])
     images = np.random.default_rng(0).random((4, *shape), dtype=np.float32)
     legacy = tflite.to_tf_keras(model)
     assert isinstance(legacy, tf_keras.Model) and not isinstance(legacy, keras.Model)
     assert legacy.count_params() == model.count_params()
+    wrapped = {layer.name: type(layer.keras_layer).__name__ for layer in legacy.layers
+               if isinstance(layer, KerasLayer)}
+    assert sorted(set(wrapped.values())) == run_as_keras_layer
+    assert all(type(model.get_layer(name)).__name__ == kind for name, kind in wrapped.items())
     back = tflite.to_keras(legacy)
     assert isinstance(back, keras.Model)
+    assert [type(layer) for layer in back.layers] == [type(layer) for layer in model.layers]
     reference = model.predict(images, verbose=0)
     np.testing.assert_allclose(legacy.predict(images, verbose=0), reference, atol=1e-6, rtol=0)
     np.testing.assert_allclose(back.predict(images, verbose=0), reference, atol=1e-6, rtol=0)
 
 
-@pytest.mark.parametrize("name, layer", [("alexnet", "LocalResponseNormalization"), ("lenet5", "scaled_tanh")])
-def test_bridge_refuses_custom_layers_naming_them(name, layer):
-    model = keras_cnns.get_model(name, input_shape=(67, 67, 3) if name == "alexnet" else SHAPE)
-    with pytest.raises(ValueError, match=layer):
+def test_bridge_refuses_nested_models_naming_them():
+    inner = keras.Sequential([keras.layers.Dense(3)], name="inner_block")
+    inputs = keras.Input((5,))
+    model = keras.Model(inputs, inner(inputs))
+    with pytest.raises(ValueError, match="inner_block.*nested model"):
         tflite.to_tf_keras(model)
 
 
@@ -190,3 +204,50 @@ def test_qat_activation_ranges_start_where_the_float_model_puts_them():
     assert measured["quant_relu/output_min"] == 0.0 and measured["quant_relu/output_max"] > 6.0
     with pytest.raises(ValueError, match="calibration_batches"):
         tflite.quantization_aware(model, (images, np.zeros(96, "int64")), calibration_batches=-1)
+
+
+def test_qat_pruning_and_clustering_of_models_with_keras_layers(tmp_path):
+    """The faithful LeNet-5 (its layers all run as KerasLayer, with weights): QAT exports to int8 and its file
+    agrees with the fake-quantized Keras model; pruning reaches 50% on the KerasLayer kernels too; clustering
+    clusters the layers with a tf_keras twin (the softmax Dense) and leaves the KerasLayers as they are."""
+    model = keras_cnns.get_model("lenet5", input_shape=SHAPE, classes=10)
+    images, labels = resolve("digits", SHAPE, argument="data", split="train")
+    qat = tflite.quantization_aware(model, (images, labels), steps_per_epoch=3)
+    report = tflite.export(qat, str(tmp_path / "lenet5_qat.tflite"), "int8")
+    assert {"QUANTIZE", "AVERAGE_POOL_2D", "TANH"} <= set(report["ops"])
+    assert tflite.compare(qat, report["path"], images[:200])["agreement"] >= 0.95
+    pruned = tflite.prune(model, (images, labels), target_sparsity=0.5, epochs=1, steps_per_epoch=6)
+    for kind in ("PartialConv2D", "Conv2D", "Dense"):
+        assert tflite.kernel_sparsity(pruned, (kind,)) == pytest.approx(0.5, abs=0.02), kind
+    clustered = tflite.cluster(model, n_clusters=8)
+    assert len(np.unique(clustered.get_layer("predictions").get_weights()[0])) <= 8  # a Dense twin
+    for name in ("c1", "s2", "c3", "f6"):  # KerasLayers keep their weights
+        for after, before in zip(clustered.get_layer(name).get_weights(), model.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(after, before)
+
+
+def test_qat_keeps_value_moving_layers_at_their_input_scale(tmp_path):
+    """A ShuffleNet v2 unit (ChannelSplit with two outputs, ChannelShuffle) and a CIFAR ResNet shortcut
+    (ZeroPaddedIdentity) run as KerasLayer; TFLite's SPLIT, RESHAPE, TRANSPOSE, STRIDED_SLICE and PAD must keep their
+    input's scale, so these get no fake-quantizer of their own (with one, converting the whole ShuffleNet v2 x0.5
+    failed on SPLIT's same-scale constraint), and the file converts."""
+    from keras_cnns.layers import ChannelShuffle, ChannelSplit, ZeroPaddedIdentity
+
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.ReLU()(keras.layers.Conv2D(8, 3, padding="same")(inputs))
+    for unit in (1, 2):  # the second unit splits the first one's shuffled output, as in ShuffleNet v2
+        shortcut, branch = ChannelSplit(2, name=f"split{unit}")(x)
+        branch = keras.layers.ReLU()(keras.layers.Conv2D(4, 1)(branch))
+        x = ChannelShuffle(2, name=f"shuffle{unit}")(keras.layers.Concatenate()([shortcut, branch]))
+    x = keras.layers.Add()([ZeroPaddedIdentity(16, strides=2, name="pad")(x),
+                            keras.layers.Conv2D(16, 1, strides=2)(x)])
+    model = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(keras.layers.GlobalAveragePooling2D()(x)))
+    rng = np.random.default_rng(0)
+    data = (rng.random((64, 8, 8, 3), dtype=np.float32), rng.integers(0, 4, 64))
+    qat = tflite.quantization_aware(model, data, steps_per_epoch=2, calibration_batches=1)
+    quantized = {layer.layer.name: bool(layer.quantize_config.get_output_quantizers(layer.layer))
+                 for layer in qat.layers if isinstance(getattr(layer, "layer", None), KerasLayer)}
+    assert quantized == {"split1": False, "shuffle1": False, "split2": False, "shuffle2": False, "pad": False}
+    report = tflite.export(qat, str(tmp_path / "shuffle_qat.tflite"), "int8")
+    assert {"SPLIT", "TRANSPOSE", "PAD", "CONV_2D"} <= set(report["ops"])
+    assert tflite.compare(qat, report["path"], data[0][:32])["agreement"] >= 0.9

@@ -6,18 +6,24 @@ rebuilds a functional graph layer by layer in the other library, from each layer
 class does not take are dropped, dtype policies become dtype names, initializers are left to defaults since
 the weights are copied), reconnects it from the config's inbound nodes, and copies the weights.
 
-Supported: functional models whose layers exist under the same class name in both libraries (Conv2D,
-DepthwiseConv2D, SeparableConv2D, Dense, BatchNormalization, pooling, padding, Activation/ReLU, Add,
-Concatenate, Multiply, Flatten, Reshape, Dropout, Rescaling, ...), with activations given by name. Custom
-layers (e.g. keras_cnns' Subsampling, PartialConv2D, LocalResponseNormalization), custom activation functions
-and nested models are refused with a ValueError naming them.
+Layers both libraries define under the same name (Conv2D, DepthwiseConv2D, Dense, BatchNormalization, pooling,
+padding, Activation/ReLU, Add, Concatenate, Flatten, Reshape, Dropout, ...) become their tf_keras twins. A layer
+tf_keras has no twin for (keras_cnns' LocalResponseNormalization, Subsampling, ChannelShuffle, ScaledResidual,
+..., or a standard layer with a custom activation such as LeNet-5's scaled_tanh) runs as it is inside a
+`KerasLayer` (the Keras 3 layer's own `call`, on the same variables, which tf_keras tracks as its weights): one
+implementation of every layer, whichever library runs it. tfmot sees a `KerasLayer` as one opaque layer
+(`tflite.optimize` quantizes its output and prunes its kernels; clustering leaves it as it is). Nested models and shared layers are refused
+with a ValueError naming them.
 """
 
 from __future__ import annotations
 
 import inspect
 
+import keras
 import numpy as np
+import tensorflow as tf
+import tf_keras
 
 DROPPED_KEYS = ("kernel_initializer", "bias_initializer", "depthwise_initializer", "pointwise_initializer",
                 "gamma_initializer", "beta_initializer", "moving_mean_initializer", "moving_variance_initializer",
@@ -38,13 +44,71 @@ def _plain(value):
         if value["class_name"] in ("DTypePolicy", "Policy", "FloatDTypePolicy"):
             return value["config"]["name"]
         if value.get("registered_name") and ">" in str(value.get("registered_name")):
-            raise _Unsupported(f"custom object {value['registered_name']}")
+            raise _Twinless(f"custom object {value['registered_name']}")
         return {"class_name": value["class_name"], "config": value.get("config", {})}
     return value
 
 
 class _Unsupported(Exception):
     pass
+
+
+class _Twinless(_Unsupported):
+    """The layer (class or activation) has no twin in the target library."""
+
+
+def _twin(entry: dict, target_class):
+    """The target library's twin of a serialized layer: the same class name from that library's keras.layers,
+    built from the config with its activation given by name."""
+    class_name = entry["class_name"]
+    if target_class is None or (entry.get("registered_name") and ">" in str(entry["registered_name"])) \
+            or entry.get("module") not in (None, "keras.layers", "keras.src.layers"):
+        raise _Twinless(f"layer class {entry.get('registered_name') or class_name}")
+    return target_class.from_config(_target_config(entry["config"], target_class))
+
+
+def _shape_tuple(shape):
+    """tf_keras' input shape (a TensorShape, or a list of them for several inputs) as Keras 3 takes it."""
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (tf.TensorShape, list, tuple)):
+        return [_shape_tuple(item) for item in shape]
+    return tuple(tf.TensorShape(shape).as_list())
+
+
+@tf_keras.utils.register_keras_serializable(package="keras_cnns_bridge")
+class KerasLayer(tf_keras.layers.Layer):
+    """A Keras 3 layer inside a tf_keras model: `call` is the Keras 3 layer's own (keras.ops on the TensorFlow
+    backend are TensorFlow ops), and its variables are this layer's weights, so tf_keras trains, saves and
+    clones them and tfmot can wrap the layer. `layer` is the Keras 3 layer or its serialized config."""
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(**kwargs)
+        self.keras_layer = keras.saving.deserialize_keras_object(layer) if isinstance(layer, dict) else layer
+        self._call_takes_training = "training" in inspect.signature(self.keras_layer.call).parameters
+
+    def build(self, input_shape):
+        if not self.keras_layer.built:
+            self.keras_layer.build(_shape_tuple(input_shape))
+        for variable in self.keras_layer.weights:  # Keras 3 variables wrap tf.Variables (`.value`)
+            (self._trainable_weights if variable.trainable else self._non_trainable_weights).append(variable.value)
+        super().build(input_shape)
+
+    def call(self, inputs, training=None):
+        if self._call_takes_training:
+            return self.keras_layer.call(inputs, training=bool(training) if training is not None else False)
+        return self.keras_layer.call(inputs)
+
+    def get_prunable_weights(self):
+        """The kernels (weights of rank >= 2) of the Keras 3 layer: what tfmot's PrunableLayer prunes."""
+        return [variable.value for variable in self.keras_layer.trainable_weights
+                if len(variable.shape) >= 2 and variable.path.split("/")[-1].endswith("kernel")]
+
+    def get_clusterable_weights(self):
+        """None: tfmot's clustering swaps a layer's weight attributes for clustered tensors on every call, which a
+        Keras 3 layer's weight properties do not take; the layer keeps its weights as they are."""
+        return []
+
+    def get_config(self):
+        return {**super().get_config(), "layer": keras.saving.serialize_keras_object(self.keras_layer)}
 
 
 def _target_config(layer_config: dict, target_class) -> dict:
@@ -55,7 +119,7 @@ def _target_config(layer_config: dict, target_class) -> dict:
             continue
         if key == "activation" and not isinstance(value, str) and value is not None:
             shown = value.get("config") if isinstance(value.get("config"), str) else value
-            raise _Unsupported(f"activation function {shown!r}")
+            raise _Twinless(f"activation function {shown!r}")
         config[key] = _plain(value)
     to_keras3 = target_class.__module__.startswith("keras")
     if to_keras3 and isinstance(config.get("axis"), list) and len(config["axis"]) == 1:
@@ -120,19 +184,26 @@ def _rebuild(model, direction: str):
                                                          dtype=entry["config"].get("dtype", "float32"))
             continue
         try:
-            target_class = getattr(target_library.layers, class_name, None)
-            if target_class is None or (entry.get("registered_name") and ">" in str(entry["registered_name"])) \
-                    or entry.get("module") not in (None, "keras.layers", "keras.src.layers"):
-                raise _Unsupported(f"layer class {entry.get('registered_name') or class_name}")
-            if issubclass(target_class, target_library.Model) or class_name in ("Functional", "Sequential", "Model"):
-                raise _Unsupported("nested model")
-            layer = target_class.from_config(_target_config(entry["config"], target_class))
             references, kwargs = _inbound_references(entry)
+            target_class = getattr(target_library.layers, class_name, None)
+            if class_name in ("Functional", "Sequential", "Model") or (
+                    target_class is not None and issubclass(target_class, target_library.Model)):
+                raise _Unsupported("nested model")
+            try:
+                if direction == "to_keras" and class_name == "KerasLayer":
+                    layer = keras.saving.deserialize_keras_object(entry["config"]["layer"])
+                    kwargs.pop("training", None)
+                else:
+                    layer = _twin(entry, target_class)
+            except _Twinless:
+                if direction != "to_tf_keras":
+                    raise
+                source = model.get_layer(name)  # run as it is (a fresh copy; the weights are copied below)
+                layer = KerasLayer(source.__class__.from_config(source.get_config()), name=name)
         except _Unsupported as err:
             raise ValueError(
                 f"model {model.name!r} cannot be bridged {direction.replace('_', ' ')}: layer {name!r} "
-                f"({class_name}) uses an unsupported {err}; supported are the layers both Keras 3 and tf_keras "
-                "define under the same name, with activations given by name"
+                f"({class_name}) uses an unsupported {err}"
             ) from None
         outputs = layer(lookup(references), **kwargs)
         target_layers[name] = layer
@@ -141,12 +212,14 @@ def _rebuild(model, direction: str):
 
     inputs = [lookup(tuple(r)) for r in _layer_references(config["input_layers"])]
     outputs = [lookup(tuple(r)) for r in _layer_references(config["output_layers"])]
-    target = target_library.Model(inputs if len(inputs) > 1 else inputs[0],
-                                  outputs if len(outputs) > 1 else outputs[0], name=model.name)
+    bridged = target_library.Model(inputs if len(inputs) > 1 else inputs[0],
+                                   outputs if len(outputs) > 1 else outputs[0], name=model.name)
     for source_layer in model.layers:
         if source_layer.name in target_layers:
-            target_layers[source_layer.name].set_weights(source_layer.get_weights())
-    return target
+            source = getattr(source_layer, "keras_layer", source_layer)  # KerasLayer: in the Keras 3 layer's order
+            target = target_layers[source_layer.name]
+            getattr(target, "keras_layer", target).set_weights(source.get_weights())
+    return bridged
 
 
 def _layer_references(value):

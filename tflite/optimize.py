@@ -27,6 +27,8 @@ from tflite.datasets import resolve
 def _tfmot():
     import tensorflow_model_optimization as tfmot  # heavy: imported on first use
 
+    import tflite.tfmot_layers  # noqa: F401  (registers the bridge's KerasLayer with tfmot)
+
     return tfmot
 
 
@@ -186,7 +188,10 @@ def quantization_aware(model, data, epochs: int = 1, *, batch_size: int = 64, le
     check_int("calibration_batches", calibration_batches, min_value=0)
     images, labels = _training_arrays(model, data)
     float_model = _bridged(model, freeze_batch_norm)
-    qat_model = _tfmot().quantization.keras.quantize_model(float_model)
+    _tfmot()
+    from tflite.tfmot_layers import quantize_model
+
+    qat_model = quantize_model(float_model)
     if calibration_batches:
         calibrate_activation_ranges(qat_model, float_model, images, batch_size, calibration_batches)
     _compile(qat_model, learning_rate, model, schedule, _steps(images, batch_size, epochs, steps_per_epoch))
@@ -222,7 +227,9 @@ def prune(model, data, target_sparsity: float = 0.5, epochs: int = 2, *, batch_s
     pruned.fit(images, labels, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
                verbose=verbose, callbacks=[sparsity.UpdatePruningStep()])
     # tfmot prunes Conv2D/Dense kernels but leaves some layers (e.g. DepthwiseConv2D) dense.
-    pruned_types = tuple({type(wrapper.layer).__name__ for wrapper in pruned.layers
+    from tflite.tfmot_layers import wrapped_class_name
+
+    pruned_types = tuple({wrapped_class_name(wrapper.layer) for wrapper in pruned.layers
                           if getattr(wrapper, "pruning_vars", None)})
     stripped = _unfreeze_batch_norm(sparsity.strip_pruning(pruned))
     assert isinstance(stripped, tf_keras.Model)
