@@ -182,8 +182,9 @@ def test_qat_activation_ranges_start_where_the_float_model_puts_them():
     images = np.random.default_rng(0).normal(0.0, 4.0, (96, 6, 6, 1)).astype("float32")
     float_model = tflite.to_tf_keras(model)
     qat = tfmot.quantization.keras.quantize_model(float_model)
+    range_names = ("activation_min", "activation_max", "output_min", "output_max")
     ranges = lambda: {w.name.split(":")[0]: float(w.numpy()) for w in qat.weights  # noqa: E731
-                      if w.name.split(":")[0].endswith(("activation_min", "activation_max", "output_min", "output_max"))}
+                      if w.name.split(":")[0].endswith(range_names)}
     assert set(ranges().values()) == {-6.0, 6.0}
     tflite.calibrate_activation_ranges(qat, float_model, images, batch_size=32, batches=2)  # 2 of the 3 batches
 

@@ -12,8 +12,8 @@ tf_keras has no twin for (keras_cnns' LocalResponseNormalization, Subsampling, C
 ..., or a standard layer with a custom activation such as LeNet-5's scaled_tanh) runs as it is inside a
 `KerasLayer` (the Keras 3 layer's own `call`, on the same variables, which tf_keras tracks as its weights): one
 implementation of every layer, whichever library runs it. tfmot sees a `KerasLayer` as one opaque layer
-(`tflite.optimize` quantizes its output and prunes its kernels; clustering leaves it as it is). Nested models and shared layers are refused
-with a ValueError naming them.
+(`tflite.optimize` quantizes its output and prunes its kernels; clustering leaves it as it is). Nested models and
+shared layers are refused with a ValueError naming them.
 """
 
 from __future__ import annotations

@@ -127,7 +127,8 @@ def _activation_range_variables(qat_model):
     return [(v["min_var"], v["max_var"], name, pre) for v, name, pre in found if v["min_var"].shape.rank == 0]
 
 
-def calibrate_activation_ranges(qat_model, float_model, images, batch_size: int = 64, batches: int = CALIBRATION_BATCHES):
+def calibrate_activation_ranges(qat_model, float_model, images, batch_size: int = 64,
+                                batches: int = CALIBRATION_BATCHES):
     """Set the activation ranges of a freshly quantized tfmot model from the float model it was made of.
 
     tfmot starts every moving-average activation range at [-6, 6] and moves it by 0.1% of the batch range per
