@@ -252,3 +252,21 @@ def test_qat_keeps_value_moving_layers_at_their_input_scale(tmp_path):
     report = tflite.export(qat, str(tmp_path / "shuffle_qat.tflite"), "int8")
     assert {"SPLIT", "TRANSPOSE", "PAD", "CONV_2D"} <= set(report["ops"])
     assert tflite.compare(qat, report["path"], data[0][:32])["agreement"] >= 0.9
+
+
+def test_qat_quantizes_depthwise_kernels_per_channel_as_tflite_does():
+    """TFLite folds BatchNormalization into a depthwise kernel and quantizes it per output channel; QAT must
+    fake-quantize it the same way. tfmot's default range is per depth-multiplier (one range for all channels of
+    MobileNet's kernels); here each of the 8 channels gets the range of its own weights."""
+    inputs = keras.Input((6, 6, 8))
+    x = keras.layers.DepthwiseConv2D(3, use_bias=False, name="dw")(inputs)
+    x = keras.layers.ReLU(6.0)(keras.layers.BatchNormalization(name="bn")(x))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(x)))
+    kernel = model.get_layer("dw").get_weights()[0] * np.geomspace(0.01, 1.0, 8)[:, None].astype("float32")
+    model.get_layer("dw").set_weights([kernel])
+    images = np.random.default_rng(0).random((64, 6, 6, 8), dtype=np.float32)
+    qat = tflite.quantization_aware(model, (images, np.zeros(64, "int64")), steps_per_epoch=1, learning_rate=1e-9)
+    ranges = {w.name.split("/")[-1].split(":")[0]: w.numpy() for w in qat.weights if "depthwise_kernel_m" in w.name}
+    per_channel_max = np.abs(kernel).max(axis=(0, 1, 3))
+    np.testing.assert_allclose(ranges["depthwise_kernel_max"], per_channel_max, rtol=1e-4)
+    np.testing.assert_allclose(ranges["depthwise_kernel_min"], -per_channel_max, rtol=1e-4)
