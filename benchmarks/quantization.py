@@ -231,7 +231,10 @@ def write_markdown(path, results):
                 "Δ base: against the converged Keras model. Δ like-for-like: PTQ rows against the same Keras "
                 "model; QAT against a Keras control fine-tuned by `tflite.fine_tune` for the same steps with the "
                 "same optimizer and batches; pruned rows against the control fine-tuned for the pruning steps. "
-                "In percentage points.", ""]
+                "In percentage points (0.05 pp is one holdout image). MobileNet 0.25's predictions are fragile: on "
+                "the validation slice, int8 rounding alone changed 1-3% of them, even between a QAT model and its own "
+                "file (docs/quantization_finetune_selection.txt), so its deltas of a few tenths of a point differ "
+                "from run to run.", ""]
     for entry in small:
         refs = entry["references"]
         out += [f"## {entry['title']} ({entry['source']}, {entry['parameters']:,} parameters)", "",
