@@ -175,7 +175,9 @@ def quantization_aware(model, data, epochs: int = 1, *, batch_size: int = 64, le
                        schedule: str = SCHEDULE, freeze_batch_norm: bool = FREEZE_BATCH_NORM,
                        calibration_batches: int = CALIBRATION_BATCHES, steps_per_epoch: int | None = None,
                        verbose: int = 0):
-    """Fine-tune `model` with fake quantization (tfmot's `quantize_model`) on `data`'s training split.
+    """Fine-tune `model` with fake quantization on `data`'s training split: tfmot's default 8-bit scheme, with
+    DepthwiseConv2D kernels quantized per output channel as TFLite does and KerasLayers (see tflite.bridge)
+    quantized at their outputs (tflite.tfmot_layers).
 
     Before training, the activation ranges start where post-training quantization would put them: measured on
     `calibration_batches` training batches of the float model (see `calibrate_activation_ranges`; 0 keeps
