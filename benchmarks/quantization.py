@@ -95,6 +95,27 @@ def train_to_convergence(model, images, labels, epochs, learning_rate):
     return [round(float(a), 4) for a in history.history["accuracy"]]
 
 
+def validation_slice(data_dir=os.path.join("..", "shared", "data", "mnist-t10k")):
+    """The selection scripts' split of the 8,000 training images: the first 7,000 to train, the last 1,000 to
+    validate (the 2,000 holdout is never used), as ((x_train, y_train), (x_val, y_val))."""
+    (images, labels), _ = load_idx_split(data_dir)
+    images, labels = fit_images(images, SMALL_SHAPE), labels.astype("int64")
+    return (images[:7000], labels[:7000]), (images[7000:], labels[7000:])
+
+
+def validation_model(key, x_train, y_train, epochs=15, learning_rate=2e-3):
+    """SMALL_MODELS[key] trained on the validation slice's 7,000 images, cached in the temp folder so that the
+    selection scripts share one trained model across runs."""
+    cached = os.path.join(tempfile.gettempdir(), f"qexp_{key}.keras")
+    if os.path.exists(cached):
+        return keras.saving.load_model(cached)
+    keras.utils.set_random_seed(0)
+    model = SMALL_MODELS[key][2]()
+    train_to_convergence(model, x_train, y_train, epochs, learning_rate)
+    model.save(cached)
+    return model
+
+
 def small_model_entry(key, data, args, folder) -> dict:
     title, source, build = SMALL_MODELS[key]
     (x_train, y_train), (x_holdout, y_holdout) = data

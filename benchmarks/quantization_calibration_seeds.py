@@ -15,25 +15,14 @@ import keras
 import numpy as np
 
 import tflite
-from keras_cnns.data import load_idx_split
-from tflite.datasets import fit_images
 
 sys.path.insert(0, "benchmarks")
-from quantization import SMALL_MODELS, SMALL_SHAPE, train_to_convergence  # noqa: E402
+from quantization import validation_model, validation_slice  # noqa: E402
 
 key = sys.argv[1]
 seeds, calibrations = ([int(value) for value in argument.split(",")] for argument in sys.argv[2:4])
-(x, y), _ = load_idx_split(os.path.join("..", "shared", "data", "mnist-t10k"))
-x, y = fit_images(x, SMALL_SHAPE), y.astype("int64")
-x_train, y_train, x_val, y_val = x[:7000], y[:7000], x[7000:], y[7000:]
-cached = os.path.join(tempfile.gettempdir(), f"qexp_{key}.keras")  # the selection script's model, if trained
-if os.path.exists(cached):
-    model = keras.saving.load_model(cached)
-else:
-    keras.utils.set_random_seed(0)
-    model = SMALL_MODELS[key][2]()
-    train_to_convergence(model, x_train, y_train, 15, 2e-3)
-    model.save(cached)
+(x_train, y_train), (x_val, y_val) = validation_slice()
+model = validation_model(key, x_train, y_train)  # the selection script's model, if trained
 float_predictions = model.predict(x_val, verbose=0).argmax(-1)
 print("base", np.mean(float_predictions == y_val), flush=True)
 with tempfile.TemporaryDirectory() as folder:

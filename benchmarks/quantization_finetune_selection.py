@@ -8,27 +8,16 @@ as the Keras fake-quantized model and as its int8 .tflite file, to tell training
 
 The output of the runs behind the defaults is kept in docs/quantization_finetune_selection.txt.
 """
-import os, sys, json, time
-import keras, numpy as np
-import keras_cnns, tflite
-from keras_cnns.data import load_idx_split
-from tflite.datasets import fit_images
+import sys, json, time
+import keras
+import tflite
 sys.path.insert(0, "benchmarks")
-from quantization import SMALL_MODELS, SMALL_SHAPE, train_to_convergence, keras_accuracy
+from quantization import keras_accuracy, validation_model, validation_slice
 
 # xt, yt: the first 7,000 training images; xv, yv: the last 1,000 (validation). configs: JSON list of options.
 key = sys.argv[1]; configs = json.loads(sys.argv[2]); what = sys.argv[3].split(",")
-(x, y), _ = load_idx_split("../shared/data/mnist-t10k")
-x = fit_images(x, SMALL_SHAPE); y = y.astype("int64")
-xt, yt, xv, yv = x[:7000], y[:7000], x[7000:], y[7000:]
-path = f"/tmp/qexp_{key}.keras"
-if os.path.exists(path):
-    model = keras.saving.load_model(path)
-else:
-    keras.utils.set_random_seed(0)
-    model = SMALL_MODELS[key][2]()
-    train_to_convergence(model, xt, yt, {"lenet5": 15, "mobilenet_025": 15}[key], 2e-3)
-    model.save(path)
+(xt, yt), (xv, yv) = validation_slice()
+model = validation_model(key, xt, yt)
 print("base val", keras_accuracy(model, xv, yv), flush=True)
 for c in configs:
     steps = c.pop("steps"); out = {}

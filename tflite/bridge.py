@@ -94,7 +94,7 @@ class KerasLayer(tf_keras.layers.Layer):
 
     def call(self, inputs, training=None):
         if self._call_takes_training:
-            return self.keras_layer.call(inputs, training=bool(training) if training is not None else False)
+            return self.keras_layer.call(inputs, training=bool(training))  # None (unset) is inference
         return self.keras_layer.call(inputs)
 
     def get_prunable_weights(self):

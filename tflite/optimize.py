@@ -191,8 +191,7 @@ def quantization_aware(model, data, epochs: int = 1, *, batch_size: int = 64, le
     check_int("calibration_batches", calibration_batches, min_value=0)
     images, labels = _training_arrays(model, data)
     float_model = _bridged(model, freeze_batch_norm)
-    _tfmot()
-    from tflite.tfmot_layers import quantize_model
+    from tflite.tfmot_layers import quantize_model  # heavy: imports tfmot
 
     qat_model = quantize_model(float_model)
     if calibration_batches:

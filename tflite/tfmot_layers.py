@@ -105,8 +105,6 @@ class QuantizeScheme(_quantization.default_8bit.Default8BitQuantizeScheme):
 def quantize_model(tf_model):
     """tfmot's `quantize_model` with `QuantizeScheme`, and every `KerasLayer` annotated with
     `OutputQuantizeConfig` (tfmot refuses layers it has no config for)."""
-    if not any(isinstance(layer, KerasLayer) for layer in tf_model.layers):
-        return _quantization.quantize_apply(_quantization.quantize_annotate_model(tf_model), QuantizeScheme())
 
     def annotate(layer):
         clone = layer.__class__.from_config(layer.get_config())
@@ -116,10 +114,12 @@ def quantize_model(tf_model):
             return _quantization.quantize_annotate_layer(clone, quantize_config=OutputQuantizeConfig(quantize_output))
         return clone
 
-    annotated = tf_keras.models.clone_model(tf_model, clone_function=annotate)
-    annotated.set_weights(tf_model.get_weights())
+    if any(isinstance(layer, KerasLayer) for layer in tf_model.layers):
+        weights = tf_model.get_weights()
+        tf_model = tf_keras.models.clone_model(tf_model, clone_function=annotate)
+        tf_model.set_weights(weights)
     with _quantization.quantize_scope({"OutputQuantizeConfig": OutputQuantizeConfig, "KerasLayer": KerasLayer}):
-        return _quantization.quantize_apply(_quantization.quantize_annotate_model(annotated), QuantizeScheme())
+        return _quantization.quantize_apply(_quantization.quantize_annotate_model(tf_model), QuantizeScheme())
 
 
 def wrapped_class_name(layer) -> str:
