@@ -118,7 +118,36 @@ def test_preprocess_input_is_keras_inception_preprocessing(module):
     pixels = np.random.uniform(0, 255, (2, 8, 8, 3)).astype("float32")
     expected = keras.applications.inception_v3.preprocess_input(pixels.copy())
     np.testing.assert_allclose(module.preprocess_input(pixels.copy()), expected)
-    assert module.decode_predictions is not None
+
+
+# Entries of keras' imagenet_class_index.json (index: WordNet id, name); the other indices get placeholders.
+IMAGENET_CLASSES = {0: ("n01440764", "tench"), 1: ("n01443537", "goldfish"), 207: ("n02099601", "golden_retriever"),
+                    281: ("n02123045", "tabby"), 999: ("n15075141", "toilet_tissue")}
+
+
+@pytest.mark.parametrize("module", [googlenet, inception, inception_resnet])
+def test_decode_predictions_names_the_top_imagenet_classes_in_order(module, recorded_get_file, monkeypatch, tmp_path):
+    import json
+
+    from keras.src.applications import imagenet_utils
+
+    calls, served = recorded_get_file
+    served["imagenet_class_index.json"] = str(tmp_path / "imagenet_class_index.json")
+    index = {str(i): list(IMAGENET_CLASSES.get(i, (f"n{i:08d}", f"class_{i}"))) for i in range(1000)}
+    with open(served["imagenet_class_index.json"], "w") as handle:
+        json.dump(index, handle)
+    monkeypatch.setattr(imagenet_utils, "CLASS_INDEX", None)  # keras caches the index once loaded
+    predictions = np.zeros((2, 1000), "float32")
+    predictions[0, [207, 281, 0]] = [0.6, 0.3, 0.1]
+    predictions[1, [999, 1, 500]] = [0.5, 0.2, 0.3]
+    decoded = module.decode_predictions(predictions, top=2)
+    assert [[(wnid, name) for wnid, name, _ in row] for row in decoded] == [
+        [("n02099601", "golden_retriever"), ("n02123045", "tabby")],
+        [("n15075141", "toilet_tissue"), ("n00000500", "class_500")],
+    ]
+    np.testing.assert_allclose([[score for *_, score in row] for row in decoded], [[0.6, 0.3], [0.5, 0.3]])
+    assert [call["fname"] for call in calls] == ["imagenet_class_index.json"]
+    assert len(module.decode_predictions(predictions)[0]) == 5  # keras' default top=5
 
 
 @pytest.mark.parametrize(
