@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 from helpers import (
     assert_no_lambda_layers,
+    assert_readme_row_matches,
     assert_same_after_reload,
     convert_builtin_tflite,
     infer,
+    readme_model_table,
     run_tflite,
     small_input_shape,
 )
@@ -33,6 +35,13 @@ def test_every_model_has_a_reference():
 
 def test_parameter_count_matches_reference(name):
     assert keras_cnns.model_info(name)["parameters"] == PARAMETERS[name]
+
+
+def test_readme_row_shows_the_measured_figures(name):
+    """Here rather than in test_registry.py: right after the parameter test, `model_info`'s cache is warm."""
+    rows = readme_model_table()
+    assert name in rows, "run `make readme`"
+    assert_readme_row_matches(rows[name], keras_cnns.model_info(name))
 
 
 @pytest.mark.parametrize("name", sorted(MULTIPLY_ADDS))
