@@ -119,9 +119,11 @@ def assert_readme_row_matches(row: dict, info: dict):
     multiply-adds (printed in millions to one decimal)."""
     paper = re.fullmatch(r"\[(.+)\]\((\S+)\)", row["paper"])
     title, url = paper.groups() if paper else (row["paper"], None)
-    assert (row["family"], title, url, int(row["year"])) == (info["family"], info["paper"], info["url"], info["year"])
-    assert tuple(int(d) for d in row["input"].split("x")) == info["input_shape"]
-    assert int(row["parameters"].replace(",", "")) == info["parameters"]
-    assert row["multiply-adds"].endswith(" M")
     multiply_adds = float(row["multiply-adds"].removesuffix(" M").replace(",", "")) * 1e6
-    assert abs(multiply_adds - info["flops"]) <= 0.05e6
+    shown = {"family": row["family"], "paper": title, "url": url, "year": int(row["year"]),
+             "input_shape": tuple(int(d) for d in row["input"].split("x")),
+             "parameters": int(row["parameters"].replace(",", ""))}
+    measured = {key: info[key] for key in shown}
+    assert shown == measured, f"README row {row['model']}: {shown} != model_info's {measured}"
+    assert row["multiply-adds"].endswith(" M") and abs(multiply_adds - info["flops"]) <= 0.05e6, (
+        f"README row {row['model']}: {row['multiply-adds']} != model_info's {info['flops'] / 1e6:,.1f} M")
