@@ -10,7 +10,12 @@ import keras
 import numpy as np
 import pytest
 from helpers import assert_same_after_reload, convert_builtin_tflite, infer, run_tflite, save_legacy_h5_weights
-from reference_efficient import SHUFFLENET_V2_TORCHVISION
+from reference_efficient import (
+    SHUFFLENET_V1_MFLOPS,
+    SHUFFLENET_V1_WIDTHS,
+    SHUFFLENET_V2_TORCHVISION,
+    shufflenet_v1_multiply_adds,
+)
 
 import keras_cnns
 from keras_cnns.flops import count_multiply_adds
@@ -210,6 +215,15 @@ def test_squeezenet_bypasses_sit_where_the_paper_puts_them(version):
     assert added(keras_cnns.SqueezeNet(**kwargs)) == []
     assert added(keras_cnns.SqueezeNet(bypass="simple", **kwargs)) == [f"fire{i}_bypass" for i in (3, 5, 7, 9)]
     assert added(keras_cnns.SqueezeNet(bypass="complex", **kwargs)) == [f"fire{i}_bypass" for i in range(2, 10)]
+
+
+@pytest.mark.parametrize("groups", sorted(SHUFFLENET_V1_WIDTHS))
+def test_shufflenet_v1_multiply_adds_follow_table_1(groups):
+    """The reference's Table 1 (tests/reference_efficient.py) reproduces the complexity the paper prints for each g
+    (within 1.1%), and the model counts exactly the multiply-adds added up by hand from it."""
+    by_hand = shufflenet_v1_multiply_adds(groups, SHUFFLENET_V1_WIDTHS[groups])
+    assert by_hand == pytest.approx(SHUFFLENET_V1_MFLOPS[groups], rel=0.015)
+    assert keras_cnns.model_info(f"shufflenet_v1_g{groups}")["flops"] == by_hand
 
 
 @pytest.mark.parametrize("scale", ["0_5", "1_0", "1_5", "2_0"])
