@@ -10,7 +10,14 @@ import keras
 import numpy as np
 import pytest
 from helpers import infer, save_legacy_h5_weights
-from reference_inception import INCEPTION_V4_PUBLISHED_PARAMETERS, conv_bn, dense, googlenet_parameters
+from reference_inception import (
+    BN_INCEPTION_OUTPUTS,
+    INCEPTION_RESNET_V1_STAGES,
+    INCEPTION_V4_PUBLISHED_PARAMETERS,
+    conv_bn,
+    dense,
+    googlenet_parameters,
+)
 from test_application import recorded_get_file  # noqa: F401 (fixture)
 
 import keras_cnns
@@ -98,6 +105,23 @@ def test_inception_v3_auxiliary_head_adds_its_parameters():
 
 def test_inception_v4_parameters_within_one_percent_of_the_published_figure():
     assert keras_cnns.model_info("inception_v4")["parameters"] == pytest.approx(INCEPTION_V4_PUBLISHED_PARAMETERS, rel=0.01)
+
+
+def test_bn_inception_modules_output_the_released_widths():
+    """Figure 5's modules in order (the concatenations), against the released model's grid and channels."""
+    model = keras_cnns.InceptionV2(include_top=False, input_shape=(224, 224, 3))
+    outputs = [layer.output.shape[1:] for layer in model.layers if isinstance(layer, keras.layers.Concatenate)]
+    assert outputs == [(grid, grid, channels) for grid, channels in BN_INCEPTION_OUTPUTS.values()]
+
+
+def test_inception_resnet_v1_stages_follow_figure_15():
+    """As many residual modules per stage as the schema shows, on its grids and widths (299x299 input)."""
+    from collections import Counter
+
+    model = keras_cnns.InceptionResNetV1(include_top=False, input_shape=(299, 299, 3))
+    residuals = Counter(tuple(layer.output.shape[1:]) for layer in model.layers
+                        if isinstance(layer, keras_cnns.layers.ScaledResidual))
+    assert residuals == {(grid, grid, channels): count for grid, channels, count in INCEPTION_RESNET_V1_STAGES.values()}
 
 
 def test_paper_dropout_before_the_classifier():
