@@ -1,6 +1,4 @@
 import inspect
-import os
-import re
 
 import keras
 import pytest
@@ -8,7 +6,7 @@ import pytest
 from helpers import readme_model_table
 
 import keras_cnns
-from keras_cnns import cli, registry
+from keras_cnns import registry
 
 
 def test_list_models_filters_by_pattern_and_family():
