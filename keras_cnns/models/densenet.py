@@ -117,15 +117,14 @@ def _densenet_body(blocks, growth_rate, compression, bottleneck):
 
 
 def _validate_stage_blocks(argument, stage_blocks):
-    """Dense layers per block: the knob's range for every entry, and 1 to MAX_DENSE_BLOCKS blocks (the knob's
-    length, 4, is the paper's layout a search draws from)."""
-    knob = dataclasses.replace(SPECS["imagenet"].knob("stage_blocks"), name=argument)
-    if isinstance(stage_blocks, (list, tuple)) and not 1 <= len(stage_blocks) <= MAX_DENSE_BLOCKS:
+    """Dense layers per block: 1 to MAX_DENSE_BLOCKS blocks, each in the knob's range (the knob's length, 4, is
+    the paper's layout a search draws from)."""
+    knob = SPECS["imagenet"].knob("stage_blocks")
+    stage_blocks = check_int_sequence(argument, stage_blocks, min_value=knob.low)
+    if len(stage_blocks) > MAX_DENSE_BLOCKS:
         raise ValueError(f"{argument} must have 1 to {MAX_DENSE_BLOCKS} entries (dense blocks; the paper has 4), "
                          f"each an integer in [{knob.low}, {knob.high}]; got {len(stage_blocks)} in {stage_blocks!r}")
-    if isinstance(stage_blocks, (list, tuple)):
-        knob = dataclasses.replace(knob, length=len(stage_blocks))
-    return knob.validate(stage_blocks)
+    return dataclasses.replace(knob, name=argument, length=len(stage_blocks)).validate(stage_blocks)
 
 
 @register_builder("densenet")
@@ -164,11 +163,8 @@ def DenseNet(
     spec = SPECS["imagenet"]
     stage_blocks_argument = "blocks" if blocks is not None else "stage_blocks"
     stage_blocks = renamed_argument("blocks", "stage_blocks", blocks, stage_blocks)
-    if stage_blocks is None:
-        stage_blocks = spec.knob("stage_blocks").default
-    elif isinstance(stage_blocks, (list, tuple)) and not stage_blocks:
-        check_int_sequence(stage_blocks_argument, stage_blocks)  # "must not be empty"
-    stage_blocks = _validate_stage_blocks(stage_blocks_argument, stage_blocks)
+    stage_blocks = spec.knob("stage_blocks").default if stage_blocks is None else _validate_stage_blocks(
+        stage_blocks_argument, stage_blocks)
     growth_rate = scale_filters(spec.knob("growth_rate").validate(growth_rate),
                                 spec.knob("width_multiplier").validate(width_multiplier))
     compression = spec.knob("compression").validate(compression)

@@ -168,7 +168,8 @@ def SqueezeNet(
         squeeze_ratio: squeeze filters / expand filters, in [0.0625, 1.0] (paper: 0.125).
         The other arguments are keras.applications'; no ImageNet weights are published for Keras.
     """
-    variant = check_choice("variant", renamed_argument("version", "variant", version, variant, "1.0"), VARIANTS)
+    variant = check_choice("variant" if version is None else "version",
+                           renamed_argument("version", "variant", version, variant, "1.0"), VARIANTS)
     spec = SPECS[variant]
     conv1_filters, conv1_kernel, paper_stage_blocks = VARIANTS[variant]
     knobs = dict(stage_blocks=paper_stage_blocks if stage_blocks is None else stage_blocks,
