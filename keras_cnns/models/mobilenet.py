@@ -16,7 +16,8 @@ import warnings
 
 from keras import layers
 
-from keras_cnns.application import ImagenetWeights, WeightsFile, build_application, decode_predictions, preprocess_with
+from keras_cnns.application import (ImagenetWeights, WeightsFile, application_arguments, build_application,
+                                    decode_predictions, preprocess_with)
 from keras_cnns.checks import check_choice, check_rate
 from keras_cnns.registry import Knob, Paper, Spec, preset, register, register_builder
 
@@ -186,17 +187,10 @@ def MobileNet(
     return build_application(
         _mobilenet_body(alpha, depth_multiplier, stage_blocks),
         spec=spec,
-        name=name,
-        include_top=include_top,
-        weights=weights,
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
         default_size=default_size,
         head=_mobilenet_head(dropout),
         imagenet_weights=weights_spec,
+        **application_arguments(locals()),
     )
 
 
@@ -210,9 +204,9 @@ def MobileNetV1_100(input_shape=None, depth_multiplier=1, dropout=1e-3, include_
     Args: keras.applications.MobileNet's, without `alpha`; any other keyword (e.g. `stage_blocks`) is
     `MobileNet`'s.
     """
-    return MobileNet(input_shape, depth_multiplier=depth_multiplier, dropout=dropout, include_top=include_top,
-                     weights=weights, input_tensor=input_tensor, pooling=pooling, classes=classes,
-                     classifier_activation=classifier_activation, name=name, **preset("mobilenet_v1_100", kwargs))
+    # alpha left at 1.0: the preset's width_multiplier sets the width.
+    return MobileNet(input_shape, 1.0, depth_multiplier, dropout, include_top, weights, input_tensor, pooling, classes,
+                     classifier_activation, name, **preset("mobilenet_v1_100", kwargs))
 
 
 @register("mobilenet_v1_075", SPECS["imagenet"], width_multiplier=0.75)
@@ -225,9 +219,9 @@ def MobileNetV1_075(input_shape=None, depth_multiplier=1, dropout=1e-3, include_
     Args: keras.applications.MobileNet's, without `alpha`; any other keyword (e.g. `stage_blocks`) is
     `MobileNet`'s.
     """
-    return MobileNet(input_shape, depth_multiplier=depth_multiplier, dropout=dropout, include_top=include_top,
-                     weights=weights, input_tensor=input_tensor, pooling=pooling, classes=classes,
-                     classifier_activation=classifier_activation, name=name, **preset("mobilenet_v1_075", kwargs))
+    # alpha left at 1.0: the preset's width_multiplier sets the width.
+    return MobileNet(input_shape, 1.0, depth_multiplier, dropout, include_top, weights, input_tensor, pooling, classes,
+                     classifier_activation, name, **preset("mobilenet_v1_075", kwargs))
 
 
 @register("mobilenet_v1_050", SPECS["imagenet"], width_multiplier=0.5)
@@ -240,9 +234,9 @@ def MobileNetV1_050(input_shape=None, depth_multiplier=1, dropout=1e-3, include_
     Args: keras.applications.MobileNet's, without `alpha`; any other keyword (e.g. `stage_blocks`) is
     `MobileNet`'s.
     """
-    return MobileNet(input_shape, depth_multiplier=depth_multiplier, dropout=dropout, include_top=include_top,
-                     weights=weights, input_tensor=input_tensor, pooling=pooling, classes=classes,
-                     classifier_activation=classifier_activation, name=name, **preset("mobilenet_v1_050", kwargs))
+    # alpha left at 1.0: the preset's width_multiplier sets the width.
+    return MobileNet(input_shape, 1.0, depth_multiplier, dropout, include_top, weights, input_tensor, pooling, classes,
+                     classifier_activation, name, **preset("mobilenet_v1_050", kwargs))
 
 
 @register("mobilenet_v1_025", SPECS["imagenet"], width_multiplier=0.25)
@@ -255,6 +249,6 @@ def MobileNetV1_025(input_shape=None, depth_multiplier=1, dropout=1e-3, include_
     Args: keras.applications.MobileNet's, without `alpha`; any other keyword (e.g. `stage_blocks`) is
     `MobileNet`'s.
     """
-    return MobileNet(input_shape, depth_multiplier=depth_multiplier, dropout=dropout, include_top=include_top,
-                     weights=weights, input_tensor=input_tensor, pooling=pooling, classes=classes,
-                     classifier_activation=classifier_activation, name=name, **preset("mobilenet_v1_025", kwargs))
+    # alpha left at 1.0: the preset's width_multiplier sets the width.
+    return MobileNet(input_shape, 1.0, depth_multiplier, dropout, include_top, weights, input_tensor, pooling, classes,
+                     classifier_activation, name, **preset("mobilenet_v1_025", kwargs))

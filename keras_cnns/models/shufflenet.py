@@ -20,8 +20,8 @@ conv5 has 2048 filters from 2x on, 1024 below.
 
 `stage_blocks` counts the units of stages 2-4, the strided first unit included (Tables 1 and 5: (4, 8, 4)).
 Preprocessing: torchvision's ImageNet mean/std ("torch"), the convention of the torchvision ShuffleNet v2
-whose widths and parameter counts these models match; v1 shares it (torchvision has no v1, and Megvii's
-reference code feeds unnormalized BGR pixels, which no keras.applications mode reproduces).
+(the reference implementation with published ImageNet weights) whose widths and parameter counts these
+models match; v1, which torchvision lacks, shares it.
 """
 
 import math

@@ -18,8 +18,8 @@ e_i = base_e + incr_e * floor(i / freq) maps, a fraction `pct_3x3` of them 3x3, 
 s_i = squeeze_ratio * e_i; the paper's SqueezeNet is base_e = 128, incr_e = 128, freq = 2, pct_3x3 = 0.5,
 squeeze_ratio = 0.125. `stage_blocks` counts the fire modules between the max poolings ((3, 4, 1) in 1.0,
 (2, 2, 4) in 1.1) and `width_multiplier` scales conv1 and every e_i.
-Preprocessing is the authors' Caffe release's (`train_val.prototxt`: BGR pixels minus the ImageNet mean
-104, 117, 123, no scaling), keras.applications' "caffe" mode.
+Preprocessing is that of the authors' Caffe release (github.com/forresti/SqueezeNet): BGR pixels minus the
+ImageNet mean (104, 117, 123), no scaling, which is keras.applications' "caffe" mode.
 """
 
 from keras import layers
