@@ -189,7 +189,9 @@ def DenseNet(
 @register("densenet121", SPECS["imagenet"], stage_blocks=IMAGENET_BLOCKS[121])
 def DenseNet121(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", name="densenet121", **kwargs):
-    """Instantiates DenseNet-121 (Table 1: dense blocks of (6, 12, 24, 16) layers, k = 32). Same graph as `keras.applications.DenseNet121`; `weights="imagenet"` loads its file.
+    """Instantiates DenseNet-121 (Table 1: dense blocks of (6, 12, 24, 16) layers, k = 32).
+
+    Same graph as `keras.applications.DenseNet121`; `weights="imagenet"` loads its file.
 
     Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
     `classifier_activation`, `name`); any other keyword (e.g. `growth_rate`, `stage_blocks`) is `DenseNet`'s.
@@ -201,7 +203,9 @@ def DenseNet121(include_top=True, weights=None, input_tensor=None, input_shape=N
 @register("densenet169", SPECS["imagenet"], stage_blocks=IMAGENET_BLOCKS[169])
 def DenseNet169(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", name="densenet169", **kwargs):
-    """Instantiates DenseNet-169 (Table 1: dense blocks of (6, 12, 32, 32) layers, k = 32). Same graph as `keras.applications.DenseNet169`; `weights="imagenet"` loads its file.
+    """Instantiates DenseNet-169 (Table 1: dense blocks of (6, 12, 32, 32) layers, k = 32).
+
+    Same graph as `keras.applications.DenseNet169`; `weights="imagenet"` loads its file.
 
     Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
     `classifier_activation`, `name`); any other keyword (e.g. `growth_rate`, `stage_blocks`) is `DenseNet`'s.
@@ -213,7 +217,9 @@ def DenseNet169(include_top=True, weights=None, input_tensor=None, input_shape=N
 @register("densenet201", SPECS["imagenet"], stage_blocks=IMAGENET_BLOCKS[201])
 def DenseNet201(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", name="densenet201", **kwargs):
-    """Instantiates DenseNet-201 (Table 1: dense blocks of (6, 12, 48, 32) layers, k = 32). Same graph as `keras.applications.DenseNet201`; `weights="imagenet"` loads its file.
+    """Instantiates DenseNet-201 (Table 1: dense blocks of (6, 12, 48, 32) layers, k = 32).
+
+    Same graph as `keras.applications.DenseNet201`; `weights="imagenet"` loads its file.
 
     Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
     `classifier_activation`, `name`); any other keyword (e.g. `growth_rate`, `stage_blocks`) is `DenseNet`'s.

@@ -193,7 +193,8 @@ def SqueezeNet(
 @register("squeezenet1_0", SPECS["1.0"], variant="1.0")
 def SqueezeNet1_0(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
                   classifier_activation="softmax", name="squeezenet1_0", **kwargs):
-    """Instantiates SqueezeNet 1.0 (Table 1: conv1 96 7x7/2, fire2-9, pools after conv1, fire4 and fire8).
+    """Instantiates SqueezeNet 1.0 (Table 1: conv1 96 7x7/2, fire2-9, max pooling after conv1, fire4 and
+    fire8).
 
     Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
     `classifier_activation`, `name`); any other keyword (e.g. `base_e`, `stage_blocks`) is `SqueezeNet`'s.
@@ -205,7 +206,8 @@ def SqueezeNet1_0(include_top=True, weights=None, input_tensor=None, input_shape
 @register("squeezenet1_1", SPECS["1.1"], variant="1.1")
 def SqueezeNet1_1(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
                   classifier_activation="softmax", name="squeezenet1_1", **kwargs):
-    """Instantiates SqueezeNet 1.1 (the authors' release: conv1 64 3x3/2, pools after conv1, fire3 and fire5).
+    """Instantiates SqueezeNet 1.1 (the authors' release: conv1 64 3x3/2, max pooling after conv1, fire3
+    and fire5).
 
     Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
     `classifier_activation`, `name`); any other keyword (e.g. `base_e`, `stage_blocks`) is `SqueezeNet`'s.
@@ -215,9 +217,11 @@ def SqueezeNet1_1(include_top=True, weights=None, input_tensor=None, input_shape
 
 
 @register("squeezenet1_0_simple_bypass", SPECS["1.0"], variant="1.0", bypass="simple")
-def SqueezeNet1_0_SimpleBypass(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
-                               classifier_activation="softmax", name="squeezenet1_0_simple_bypass", **kwargs):
-    """Instantiates SqueezeNet 1.0 with simple bypass (Section 6: identity shortcuts around fire3, 5, 7 and 9).
+def SqueezeNet1_0_SimpleBypass(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
+                               classes=1000, classifier_activation="softmax", name="squeezenet1_0_simple_bypass",
+                               **kwargs):
+    """Instantiates SqueezeNet 1.0 with simple bypass (Section 6: identity shortcuts around fire3, 5, 7
+    and 9).
 
     Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
     `classifier_activation`, `name`); any other keyword (e.g. `base_e`, `stage_blocks`) is `SqueezeNet`'s.
@@ -227,9 +231,11 @@ def SqueezeNet1_0_SimpleBypass(include_top=True, weights=None, input_tensor=None
 
 
 @register("squeezenet1_0_complex_bypass", SPECS["1.0"], variant="1.0", bypass="complex")
-def SqueezeNet1_0_ComplexBypass(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
-                                classifier_activation="softmax", name="squeezenet1_0_complex_bypass", **kwargs):
-    """Instantiates SqueezeNet 1.0 with complex bypass (Section 6: also 1x1 convolution shortcuts around fire2, 4, 6 and 8).
+def SqueezeNet1_0_ComplexBypass(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
+                                classes=1000, classifier_activation="softmax", name="squeezenet1_0_complex_bypass",
+                                **kwargs):
+    """Instantiates SqueezeNet 1.0 with complex bypass (Section 6: also 1x1 convolution shortcuts around
+    fire2, 4, 6 and 8).
 
     Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
     `classifier_activation`, `name`); any other keyword (e.g. `base_e`, `stage_blocks`) is `SqueezeNet`'s.
@@ -239,8 +245,9 @@ def SqueezeNet1_0_ComplexBypass(include_top=True, weights=None, input_tensor=Non
 
 
 @register("squeezenet1_1_simple_bypass", SPECS["1.1"], variant="1.1", bypass="simple")
-def SqueezeNet1_1_SimpleBypass(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
-                               classifier_activation="softmax", name="squeezenet1_1_simple_bypass", **kwargs):
+def SqueezeNet1_1_SimpleBypass(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
+                               classes=1000, classifier_activation="softmax", name="squeezenet1_1_simple_bypass",
+                               **kwargs):
     """Instantiates SqueezeNet 1.1 with simple bypass (identity shortcuts around fire3, 5, 7 and 9).
 
     Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
@@ -251,9 +258,11 @@ def SqueezeNet1_1_SimpleBypass(include_top=True, weights=None, input_tensor=None
 
 
 @register("squeezenet1_1_complex_bypass", SPECS["1.1"], variant="1.1", bypass="complex")
-def SqueezeNet1_1_ComplexBypass(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
-                                classifier_activation="softmax", name="squeezenet1_1_complex_bypass", **kwargs):
-    """Instantiates SqueezeNet 1.1 with complex bypass (also 1x1 convolution shortcuts around fire2, 4, 6 and 8).
+def SqueezeNet1_1_ComplexBypass(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
+                                classes=1000, classifier_activation="softmax", name="squeezenet1_1_complex_bypass",
+                                **kwargs):
+    """Instantiates SqueezeNet 1.1 with complex bypass (also 1x1 convolution shortcuts around fire2, 4, 6
+    and 8).
 
     Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
     `classifier_activation`, `name`); any other keyword (e.g. `base_e`, `stage_blocks`) is `SqueezeNet`'s.
