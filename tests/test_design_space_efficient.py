@@ -425,3 +425,24 @@ def test_preprocess_input_and_the_data_pipeline_follow_the_spec(name):
         pytest.skip(f"{module.__name__} defines no preprocess_input")
     got = keras.ops.convert_to_numpy(module.preprocess_input(PIXELS.copy()))
     np.testing.assert_allclose(got, expected_preprocessing(spec.preprocessing, PIXELS), rtol=1e-5, atol=1e-4)
+
+
+def test_mobilenet_presets_still_load_keras_applications_files(monkeypatch, tmp_path):
+    from helpers import infer, save_legacy_h5_weights
+    from keras.src.utils import file_utils
+
+    requested = []
+
+    def fake_get_file(fname=None, origin=None, cache_subdir="datasets", file_hash=None, **kwargs):
+        requested.append(fname)
+        return str(tmp_path / fname)
+
+    monkeypatch.setattr(file_utils, "get_file", fake_get_file)
+    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+    shape = (128, 128, 3)
+    reference = keras.applications.MobileNet(shape, 0.25, include_top=False, weights=None)
+    save_legacy_h5_weights(reference, str(tmp_path / "mobilenet_2_5_128_tf_no_top.h5"))
+    ours = keras_cnns.MobileNetV1_025(shape, include_top=False, weights="imagenet")
+    assert requested == ["mobilenet_2_5_128_tf_no_top.h5"]
+    images = np.random.rand(1, *shape).astype("float32")
+    np.testing.assert_allclose(infer(ours, images), infer(reference, images), atol=1e-5)
