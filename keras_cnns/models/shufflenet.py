@@ -57,7 +57,6 @@ STAGE_REPEATS = (4, 8, 4)
 # v1, Table 1: output channels of stages 2-4 for each number of groups (ShuffleNet 1x).
 V1_STAGE_WIDTHS = {1: (144, 288, 576), 2: (200, 400, 800), 3: (240, 480, 960), 4: (272, 544, 1088),
                    8: (384, 768, 1536)}  # fmt: skip
-V1_SCALES = (0.25, 0.5, 1.0, 1.5, 2.0)
 # v2, Table 5: conv1, stages 2-4 and conv5 channels per scale.
 V2_WIDTHS = {0.5: (24, 48, 96, 192, 1024), 1.0: (24, 116, 232, 464, 1024), 1.5: (24, 176, 352, 704, 1024),
              2.0: (24, 244, 488, 976, 2048)}  # fmt: skip
