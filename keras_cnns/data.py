@@ -92,9 +92,7 @@ def load_idx_split(directory, *, train_size: int = 8000, files=MNIST_T10K_FILES)
 # [-1, 1] as Inception/MobileNet, "torch": ImageNet mean/std), plus "unit" (x / 255) and "none" (raw 0-255).
 PREPROCESSING_MODES = ("unit", "none", "caffe", "tf", "torch")
 _LEGACY_PREPROCESSING = {  # TRANSITIONAL: removed once every family has a Spec
-    "resnet": "caffe",
-    "googlenet": "tf", "inception": "tf", "inception_resnet": "tf", "mobilenet": "tf", "squeezenet": "caffe",
-    "densenet": "torch", "shufflenet": "torch",
+    "googlenet": "tf", "inception": "tf", "inception_resnet": "tf",
 }  # fmt: skip
 AUGMENTATIONS = ("crop", "shift", "rotate", "zoom", "flip", "lighting")
 ROTATION_DEGREES = 10  # "rotate": uniform in [-10, +10] degrees
