@@ -93,7 +93,7 @@ def load_idx_split(directory, *, train_size: int = 8000, files=MNIST_T10K_FILES)
 PREPROCESSING_MODES = ("unit", "none", "caffe", "tf", "torch")
 _LEGACY_PREPROCESSING = {  # TRANSITIONAL: removed once every family has a Spec
     "alexnet": "caffe", "zfnet": "caffe", "vgg": "caffe", "nin": "caffe", "resnet": "caffe",
-    "googlenet": "tf", "inception": "tf", "inception_resnet": "tf", "mobilenet": "tf", "squeezenet": "caffe",
+    "mobilenet": "tf", "squeezenet": "caffe",
     "densenet": "torch", "shufflenet": "torch",
 }  # fmt: skip
 AUGMENTATIONS = ("crop", "shift", "rotate", "zoom", "flip", "lighting")
