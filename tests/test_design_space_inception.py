@@ -96,13 +96,22 @@ GOOGLENET_STAGES = (
 )
 
 
-def googlenet_parameters(stage_blocks, width):
+def googlenet_parameters(stage_blocks, width, aux_grid=None):
+    """With `aux_grid` (the side of the auxiliary heads' pooled grid), also the two auxiliary classifiers on the
+    14x14 stage's first and fourth module (its last when it has fewer): 1x1 conv 128, FC 1024, classifier."""
     net = Network(3, width, layer=conv)  # convolutions with bias, no batch norm
     net.chain((7, 64), (1, 64), (3, 192))
-    for rows, count in zip(GOOGLENET_STAGES, stage_blocks):
+    taps = []
+    for stage, (rows, count) in enumerate(zip(GOOGLENET_STAGES, stage_blocks)):
         for n1, r3, n3, r5, n5, proj in pick(rows, count):
             net.add([[(1, n1)], [(1, r3), (3, n3)], [(1, r5), (5, n5)], ["pool", (1, proj)]])
-    return net.classifier()
+            taps += [net.channels] if stage == 1 else []
+    total = net.classifier()
+    if aux_grid is not None:
+        for tap in (taps[0], taps[min(3, len(taps) - 1)]):
+            total += conv(1, tap, scaled(128, width)) + dense(aux_grid**2 * scaled(128, width), 1024)
+            total += dense(1024, CLASSES)
+    return total
 
 
 # BN-Inception, Figure 5: (#1x1, #3x3 reduce, #3x3, double reduce, double #3x3, pool projection); per stage its
@@ -290,9 +299,13 @@ def _input_shape(builder, size):
     return (size, size, 1 if builder in (keras_cnns.STCNN, keras_cnns.SWWAE) else 3)
 
 
-# Round trips and TFLite conversion for the cases up to this size; the widest Inception nets (38M-54M weights)
-# only build and count, as converting them takes minutes of CI time.
+# Round trips and TFLite conversion for the cases up to this size and depth: the widest Inception nets (38M-54M
+# weights) and the deepest (30-60 modules) only build and count here, as saving and converting them takes a minute
+# each on two CPU cores; they are made of the same layers as the smaller settings (and the paper models, which
+# test_models.py converts at full depth).
 ROUND_TRIP_MAX_PARAMETERS = 10_000_000
+ROUND_TRIP_CASES = sorted(case for case, (_, knobs, _, expected) in CASES.items()
+                          if expected <= ROUND_TRIP_MAX_PARAMETERS and max(knobs["stage_blocks"]) <= 5)
 
 
 def _build(case):
@@ -307,22 +320,39 @@ def test_knobs_build_the_parameters_the_papers_tables_imply(case):
     assert model.count_params() == expected
 
 
-@pytest.mark.parametrize("case", sorted(case for case, (*_, expected) in CASES.items()
-                                        if expected <= ROUND_TRIP_MAX_PARAMETERS))
+@pytest.mark.parametrize("case", ROUND_TRIP_CASES)
 def test_knob_settings_reload_in_safe_mode_and_convert_to_builtin_tflite(case, tmp_path):
     model, shape, _ = _build(case)
-    classifier = model if len(model.outputs) == 1 else keras.Model(model.inputs, model.outputs[0], name=model.name)
+    classifier = model if len(model.outputs) == 1 else keras.Model(model.input, model.outputs[0], name=model.name)
     images = np.random.rand(2, *shape).astype("float32")
     if model is classifier:
         assert_same_after_reload(model, tmp_path, images, atol=1e-5)
     else:  # SWWAE: predictions and reconstruction
         model.save(tmp_path / "model.keras")
         reloaded = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
-        for ours, theirs in zip(infer(model, images), infer(reloaded, images)):
-            np.testing.assert_allclose(ours, theirs, atol=1e-5)
+        for ours, theirs in zip(model(images, training=False), reloaded(images, training=False)):
+            np.testing.assert_allclose(keras.ops.convert_to_numpy(ours), keras.ops.convert_to_numpy(theirs), atol=1e-5)
     outputs, ops = run_tflite(convert_builtin_tflite(classifier), images)
     assert not any(op.startswith("FLEX") or op == "CUSTOM" for op in ops), ops
     np.testing.assert_allclose(outputs, infer(classifier, images), rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("stage_blocks", [(1, 2, 1), (2, 5, 2)])
+def test_googlenet_auxiliary_classifiers_follow_the_knobs(stage_blocks):
+    model = keras_cnns.GoogLeNet(input_shape=(65, 65, 3), classes=CLASSES, stage_blocks=stage_blocks,
+                                 width_multiplier=0.25, aux_logits=True)
+    assert model.output_names == ["predictions", "aux1_predictions", "aux2_predictions"]
+    # 65 -> 33 -> 17 -> 9 -> 5 at the 14x14 stage; its 5x5/3 average pooling leaves 1x1.
+    assert model.count_params() == googlenet_parameters(stage_blocks, 0.25, aux_grid=1)
+
+
+def test_inception_v3_auxiliary_head_follows_the_width():
+    plain = keras_cnns.InceptionV3(classes=CLASSES, stage_blocks=(1, 1, 1), width_multiplier=0.25)
+    with_aux = keras_cnns.InceptionV3(classes=CLASSES, stage_blocks=(1, 1, 1), width_multiplier=0.25,
+                                      aux_logits=True)
+    tap = scaled(192, 0.25) * 4  # the 17x17 module's four 192-wide branches
+    aux = conv_bn(1, tap, scaled(128, 0.25)) + conv_bn(5, scaled(128, 0.25), scaled(768, 0.25))
+    assert with_aux.count_params() - plain.count_params() == aux + dense(scaled(768, 0.25), CLASSES)
 
 
 def test_model_info_measures_a_registered_name_with_overrides():

@@ -29,7 +29,7 @@ def name(request):
 
 def classifier_output(model):
     """`model`, or for a model with outputs besides its classifier (SWWAE's reconstruction) the classifier alone."""
-    return model if len(model.outputs) == 1 else keras.Model(model.inputs, model.outputs[0], name=model.name)
+    return model if len(model.outputs) == 1 else keras.Model(model.input, model.outputs[0], name=model.name)
 
 
 def test_every_model_has_a_reference():
