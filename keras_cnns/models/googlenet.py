@@ -110,7 +110,7 @@ def _googlenet_body(stage_blocks, width_multiplier, taps):
 
 
 @register_builder("googlenet")
-@register("googlenet", SPECS["imagenet"])
+@register("googlenet", SPECS["imagenet"], stage_blocks=PAPER_STAGE_BLOCKS)
 def GoogLeNet(
     include_top=True,
     weights=None,

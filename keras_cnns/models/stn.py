@@ -57,7 +57,7 @@ def _head(x, classes, classifier_activation):
 
 
 @register_builder("stn")
-@register("st_cnn", SPECS["mnist"])
+@register("st_cnn", SPECS["mnist"], stage_blocks=(1,) * len(FILTERS))
 def STCNN(
     include_top=True,
     weights=None,

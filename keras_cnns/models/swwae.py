@@ -92,7 +92,7 @@ def _head(dense_units):
 
 
 @register_builder("swwae")
-@register("swwae", SPECS["mnist"])
+@register("swwae", SPECS["mnist"], stage_blocks=(1,) * len(FILTERS))
 def SWWAE(
     include_top=True,
     weights=None,
