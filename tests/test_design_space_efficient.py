@@ -415,14 +415,10 @@ PIXELS = np.array([[[[0.0, 64.0, 255.0], [200.0, 10.0, 127.5]]]])
 @pytest.mark.parametrize("name", keras_cnns.list_models())
 def test_preprocess_input_and_the_data_pipeline_follow_the_spec(name):
     spec = keras_cnns.model_spec(name)
-    if spec.default_size == 0:
-        pytest.skip(f"{spec.family} is not converted to a Spec yet (TRANSITIONAL registry entry)")
     assert preprocessing_for(name) == spec.preprocessing
     assert preprocessing_for(spec.family) in {keras_cnns.model_spec(n).preprocessing
                                               for n in keras_cnns.list_models(family=spec.family)}
     module = sys.modules[spec.builder.__module__]
-    if not hasattr(module, "preprocess_input"):
-        pytest.skip(f"{module.__name__} defines no preprocess_input")
     got = keras.ops.convert_to_numpy(module.preprocess_input(PIXELS.copy()))
     np.testing.assert_allclose(got, expected_preprocessing(spec.preprocessing, PIXELS), rtol=1e-5, atol=1e-4)
 

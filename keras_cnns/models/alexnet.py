@@ -18,7 +18,7 @@ sets the convolutions per stage, `width_multiplier` every convolution's filters,
 
 from keras import layers
 
-from keras_cnns.application import application_arguments, build_application
+from keras_cnns.application import application_arguments, build_application, preprocess_with
 from keras_cnns.blocks import fully_connected_head, scale_filters
 from keras_cnns.checks import check_choice, check_rate, renamed_argument
 from keras_cnns.layers import LocalResponseNormalization
@@ -35,6 +35,10 @@ WIDTHS = {"two_stream": (96, 256, 384, 384, 256), "single_stream": (64, 192, 384
 PAPER_STAGE_BLOCKS = (1, 1, 3)
 FC_UNITS = 4096
 
+
+def preprocess_input(x, data_format=None):
+    """Scales images as the model was trained: RGB -> BGR with the ImageNet mean subtracted (Caffe's AlexNet)."""
+    return preprocess_with(SPECS["two_stream"], x, data_format)
 
 def _knobs():
     return (

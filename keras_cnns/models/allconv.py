@@ -17,7 +17,7 @@ model) and `variant` (Table 2's derivation) are two axes of the paper, so both k
 
 from keras import layers
 
-from keras_cnns.application import application_arguments, build_application
+from keras_cnns.application import application_arguments, build_application, preprocess_with
 from keras_cnns.blocks import global_average_classifier_head, scale_filters
 from keras_cnns.checks import check_choice, check_rate
 from keras_cnns.registry import Knob, Paper, Spec, preset, register, register_builder
@@ -44,6 +44,10 @@ SPECS = {
     for base, stages in BASES.items()
 }
 
+
+def preprocess_input(x, data_format=None):
+    """Scales images as the model was trained: x / 255."""
+    return preprocess_with(SPECS["A"], x, data_format)
 
 def stage_convolutions(paper_stage, convolutions):
     """(kernel, filters) of a stage of `convolutions` layers: the paper's, cut short or with its last repeated."""

@@ -13,7 +13,7 @@ more convolutions per stage, wider or narrower layers, a different F6.
 
 from keras import layers
 
-from keras_cnns.application import application_arguments, build_application
+from keras_cnns.application import application_arguments, build_application, preprocess_with
 from keras_cnns.blocks import scale_filters
 from keras_cnns.checks import check_choice
 from keras_cnns.layers import PartialConv2D, Subsampling, scaled_tanh
@@ -40,6 +40,10 @@ SPECS = {
     )),
 }
 
+
+def preprocess_input(x, data_format=None):
+    """Scales images as the model was trained: x / 255 (the digits as the paper scaled them to [0, 1])."""
+    return preprocess_with(SPECS["modern"], x, data_format)
 
 def _faithful_body(x):
     x = layers.Conv2D(C1, 5, activation=scaled_tanh, name="c1")(x)

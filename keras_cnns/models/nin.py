@@ -15,7 +15,7 @@ The design space: `stage_blocks` sets the convolutions of each mlpconv block (it
 
 from keras import layers
 
-from keras_cnns.application import application_arguments, build_application
+from keras_cnns.application import application_arguments, build_application, preprocess_with
 from keras_cnns.blocks import global_average_classifier_head, scale_filters
 from keras_cnns.checks import check_choice, check_rate, renamed_argument
 from keras_cnns.registry import Knob, Paper, Spec, preset, register, register_builder
@@ -53,6 +53,10 @@ SPECS = {
     )),
 }
 
+
+def preprocess_input(x, data_format=None):
+    """Scales images as the model was trained: RGB -> BGR with the ImageNet mean subtracted (Caffe's NiN)."""
+    return preprocess_with(SPECS["imagenet"], x, data_format)
 
 def mlpconv_block(x, filters, kernel_size, strides, pointwise_filters, block):
     padding = "valid" if strides > 1 else "same"

@@ -14,7 +14,7 @@ import dataclasses
 
 from keras import layers
 
-from keras_cnns.application import application_arguments, build_application
+from keras_cnns.application import application_arguments, build_application, preprocess_with
 from keras_cnns.blocks import scale_filters
 from keras_cnns.checks import check_choice, check_int_sequence
 from keras_cnns.layers import TRANSFORMS, SpatialTransformer
@@ -33,6 +33,10 @@ SPECS = {
     )),
 }
 
+
+def preprocess_input(x, data_format=None):
+    """Scales images as the model was trained: x / 255."""
+    return preprocess_with(SPECS["mnist"], x, data_format)
 
 def _body(stage_blocks, widths, transform, transformer_output_size, localization):
     def body(x):

@@ -18,7 +18,7 @@ import dataclasses
 
 from keras import layers
 
-from keras_cnns.application import application_arguments, build_application
+from keras_cnns.application import application_arguments, build_application, preprocess_with
 from keras_cnns.blocks import scale_filters
 from keras_cnns.checks import check_choice, check_float, check_int, check_int_sequence
 from keras_cnns.layers import ReconstructionLoss, WhatWherePooling2D, WhereUnpooling2D
@@ -38,6 +38,10 @@ SPECS = {
     )),
 }
 
+
+def preprocess_input(x, data_format=None):
+    """Scales images as the model was trained: x / 255."""
+    return preprocess_with(SPECS["mnist"], x, data_format)
 
 def _encoder(stage_blocks, widths, pool_size, mode, temperature, saved):
     def body(x):

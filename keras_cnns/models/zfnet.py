@@ -14,7 +14,7 @@ sets the convolutions per stage, `width_multiplier` every convolution's filters,
 
 from keras import layers
 
-from keras_cnns.application import application_arguments, build_application
+from keras_cnns.application import application_arguments, build_application, preprocess_with
 from keras_cnns.blocks import fully_connected_head, scale_filters
 from keras_cnns.checks import check_rate
 from keras_cnns.layers import LocalResponseNormalization
@@ -33,6 +33,10 @@ SPEC = Spec("zfnet", PAPER, default_size=224, min_size=53, preprocessing="caffe"
     Knob("dense_units", "int", low=1, high=FC_UNITS, default=FC_UNITS),
 ))
 
+
+def preprocess_input(x, data_format=None):
+    """Scales images as the model was trained: RGB -> BGR with the ImageNet mean subtracted (Caffe)."""
+    return preprocess_with(SPEC, x, data_format)
 
 def _zfnet_body(stage_blocks, widths):
     """conv1 (7x7/2) and conv2 (5x5/2), each followed by its stage's extra 3x3 convolutions, pooling and LRN;
