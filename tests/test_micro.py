@@ -40,8 +40,20 @@ def int8_file(tmp_path_factory):
     keras.utils.set_random_seed(0)
     images = np.random.default_rng(0).random((16, *SHAPE), dtype=np.float32)
     path = str(tmp_path_factory.mktemp("micro") / "small_int8.tflite")
-    tflite.export(_small_model(), path, "int8", images, int8_io=True)
+    tflite.export(_small_model(), path, "int8", images, int8_io=True, batch_size=1)
     return path
+
+
+def test_a_fixed_batch_gives_static_shapes_and_the_same_outputs(int8_file, tmp_path):
+    model = _small_model()
+    dynamic = tflite.convert(model)
+    fixed = tflite.convert(model, batch_size=1)
+    assert "SHAPE" in tflite.ops_in(dynamic) and "SHAPE" not in tflite.ops_in(fixed)
+    images = np.random.default_rng(2).random((3, *SHAPE), dtype=np.float32)
+    np.testing.assert_allclose(tflite.predict(fixed, images), tflite.predict(dynamic, images), atol=1e-6)
+    np.testing.assert_allclose(tflite.predict(fixed, images), model.predict(images, verbose=0), atol=1e-5)
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1; got 0"):
+        tflite.convert(model, batch_size=0)
 
 
 def _allocates(path, arena_bytes) -> bool:

@@ -50,24 +50,25 @@ def c_array_name(path: str) -> str:
 
 
 def _micro_target_options(args):
-    """`--target micro`: full-integer with int8 I/O and no metadata, as microcontroller firmware runs it."""
+    """`--target micro`: full-integer with int8 I/O, a batch of 1 and no metadata, as microcontroller firmware runs
+    it."""
     if args.quantization != ["int8"]:
         raise ValueError(f"--target micro exports one full-integer model: --quantization int8; "
                          f"got {' '.join(args.quantization)}")
     args.int8_io = args.strip_metadata = True
+    return {"batch_size": 1}
 
 
 def _cmd_export(args):
     import tflite
 
-    if args.target == "micro":
-        _micro_target_options(args)
+    target_options = _micro_target_options(args) if args.target == "micro" else {}
     model = _model_from_argument(args)
     quantizations = list(dict.fromkeys(args.quantization))
     rows = []
     for quantization, path in zip(quantizations, output_paths(args.out, quantizations)):
         report = tflite.export(model, path, quantization, args.data, int8_io=args.int8_io,
-                               per_channel=not args.per_tensor, strip_metadata=args.strip_metadata)
+                               per_channel=not args.per_tensor, strip_metadata=args.strip_metadata, **target_options)
         row = [quantization, path, f"{report['size_bytes']:,}", "/".join(report["input_dtypes"])]
         if args.evaluate:
             if args.data is None:
@@ -126,8 +127,8 @@ def add_commands(subparsers):
     export.add_argument("--input-shape", default=None, help="for a model name: e.g. 32x32x1")
     export.add_argument("--classes", type=int, default=10, help="for a model name")
     export.add_argument("--target", choices=("litert", "micro"), default="litert",
-                        help="micro: int8 with int8 I/O and no metadata, plus <stem>.h/<stem>.cc for TFLite Micro "
-                             "(the model as a C array and its measured arena size)")
+                        help="micro: int8 with int8 I/O, batch 1 and no metadata, plus <stem>.h/<stem>.cc for "
+                             "TFLite Micro (the model as a C array and its measured arena size)")
     export.set_defaults(run=_cmd_export)
 
     bench = subparsers.add_parser("bench", help="batch-1 latency and size of .tflite files under LiteRT")

@@ -269,6 +269,9 @@ def micro_report(path_or_bytes, data=None, *, samples: int = 4, seed: int = 0, r
             report["reason"] = f"needs a tensor arena over max_arena_bytes={max_arena_bytes:,}"
         else:
             report["reason"] = "TFLite Micro failed to allocate it: " + " | ".join(works.log)
+            if "SHAPE" in report["ops"]:
+                report["reason"] += (" (the model computes shapes at run time: export it with batch_size=1 for "
+                                     "static shapes)")
         if strict:
             raise ValueError(f"path_or_bytes {shown} does not run under TFLite Micro: {report['reason']}"
                              + (" (replace the layer that lowers to it)" if missing else ""))
