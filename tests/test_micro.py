@@ -93,6 +93,9 @@ def test_micro_and_litert_outputs_agree_on_int8_inputs(int8_file):
         assert micro_output.dtype == np.int8
         # int8 outputs: the reference kernels and LiteRT's may round one quantization step apart at most.
         assert np.max(np.abs(micro_output.astype(int) - litert_output.astype(int))) <= 1
+    images = np.random.default_rng(3).random((4, *SHAPE), dtype=np.float32)
+    np.testing.assert_allclose(tflite.micro_predict(int8_file, images), tflite.predict(int8_file, images),
+                               atol=1.01 * litert.get_output_details()[0]["quantization"][0])
 
 
 def test_c_export_compiles_into_an_array_of_the_tflite_bytes(int8_file, tmp_path):

@@ -11,9 +11,9 @@ never the reverse).
 from tflite.export import QUANTIZATIONS, convert, export, ops_in
 from tflite.bridge import to_keras, to_tf_keras
 from tflite.litert import benchmark, compare, evaluate, predict
-from tflite.micro import export_c, micro_report
+from tflite.micro import export_c, micro_predict, micro_report
 from tflite.optimize import calibrate_activation_ranges, cluster, fine_tune, kernel_sparsity, prune, quantization_aware
 
 __all__ = ["QUANTIZATIONS", "benchmark", "calibrate_activation_ranges", "cluster", "compare", "convert", "evaluate",
-           "export", "export_c", "fine_tune", "kernel_sparsity", "micro_report", "ops_in", "predict", "prune",
-           "quantization_aware", "to_keras", "to_tf_keras"]
+           "export", "export_c", "fine_tune", "kernel_sparsity", "micro_predict", "micro_report", "ops_in", "predict",
+           "prune", "quantization_aware", "to_keras", "to_tf_keras"]

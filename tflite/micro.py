@@ -285,6 +285,41 @@ def micro_report(path_or_bytes, data=None, *, samples: int = 4, seed: int = 0, r
     return report
 
 
+def micro_predict(path_or_bytes, images, *, require_int8: bool = True) -> np.ndarray:
+    """Float outputs of the model's first output for `images`, run one by one under TensorFlow Lite Micro in the
+    smallest arena that works (inputs quantized and outputs dequantized as `tflite.predict` does under LiteRT).
+
+    `images`: an array (n, *input shape), 'digits' or an IDX folder (its holdout split, fitted to the input).
+    """
+    from tflite.datasets import resolve
+    from tflite.litert import _dequantize, _quantize, describe_quantization, load_interpreter
+
+    check_bool("require_int8", require_int8)
+    flatbuffer, shown = _read_model(path_or_bytes)
+    quantization = describe_quantization(flatbuffer)
+    if require_int8 and quantization != "int8":
+        raise ValueError(f"path_or_bytes {shown} is a {quantization!r} model; micro_predict runs full-integer "
+                         "models unless require_int8=False")
+    litert = load_interpreter(flatbuffer)
+    input_detail, output_detail = litert.get_input_details()[0], litert.get_output_details()[0]
+    images, _ = resolve(images, tuple(int(d) for d in input_detail["shape"][1:]), argument="images",
+                        split="holdout")
+    works, _ = _smallest_arena(flatbuffer, DEFAULT_MAX_ARENA_BYTES)
+    if not works.allocates:
+        raise ValueError(f"path_or_bytes {shown} does not run under TFLite Micro; see tflite.micro_report")
+    interpreter = _interpreter(flatbuffer, works.arena_bytes)
+    outputs = []
+    for image in images:
+        interpreter.set_input(_quantize(image[None], input_detail), 0)
+        with _native_stderr() as log:
+            try:
+                interpreter.invoke()
+            except RuntimeError:
+                raise ValueError("TFLite Micro failed to invoke the model: " + " | ".join(log)) from None
+        outputs.append(_dequantize(np.asarray(interpreter.get_output(0)), output_detail))
+    return np.concatenate(outputs)
+
+
 def _c_identifier(name) -> str:
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ValueError(f"name must be a C identifier (letters, digits, underscores, not starting with a digit), "
