@@ -59,7 +59,7 @@ def measure_one(name: str) -> dict:
         except (ValueError, TypeError) as err:
             errors.append(f"{size}: {err}")
     else:
-        row["reason"] = f"does not build at {', '.join(map(str, SIZES))}: {errors[0]}"
+        row["reason"] = f"does not build at {', '.join(map(str, SIZES))} (at {errors[-1]})"
         return row
     row.update(input=f"{size}x{size}x{CHANNELS}", parameters=int(model.count_params()))
     images = np.random.default_rng(0).random((CALIBRATION_IMAGES, size, size, CHANNELS), dtype=np.float32)
