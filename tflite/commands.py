@@ -1,4 +1,5 @@
-"""`keras-cnns export`, `keras-cnns bench` and `keras-cnns micro`: subcommands added to keras_cnns.cli through COMMAND_MODULES."""
+"""`keras-cnns export`, `keras-cnns bench` and `keras-cnns micro`: subcommands added to keras_cnns.cli through
+COMMAND_MODULES."""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ tensor arena, found by search) and flash (the flatbuffer), and its export as C s
 The runtime is the `tflite-micro` package's Python interpreter: the real TFLM C++ runtime with its reference
 kernels, built for this (64-bit) host. Measured here, not estimated:
 
-- the arena: the smallest `arena_size` for which the interpreter allocates every tensor and invokes;
+- the arena: the smallest `arena_size` in which the interpreter allocates every tensor (one byte less fails), then
+  checked by invoking the model in it;
 - the flash: the bytes of the `.tflite` flatbuffer, which is what a TFLM project compiles into its C array.
   The code size of the TFLM runtime and kernels that the firmware links in is not measured.
 
@@ -100,7 +101,8 @@ class _Prober:
 
     def _start(self):
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "micro_probe.py")
-        self.process = subprocess.Popen([sys.executable, script, self.model_path, self.log_path],
+        # -I: neither the script's folder (tflite/, whose module names could shadow others) nor PYTHONPATH on sys.path
+        self.process = subprocess.Popen([sys.executable, "-I", script, self.model_path, self.log_path],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                         text=True)
 
@@ -196,6 +198,14 @@ def _sample_inputs(litert, data, samples: int, seed: int) -> list[list[np.ndarra
     return [list(arrays) for arrays in zip(*per_input)]
 
 
+def _invoke(interpreter) -> None:
+    with _native_stderr() as log:
+        try:
+            interpreter.invoke()
+        except RuntimeError:
+            raise ValueError("TFLite Micro failed to invoke the model: " + " | ".join(log)) from None
+
+
 def _compare_with_litert(interpreter, litert, inputs) -> dict:
     """TFLM against LiteRT on the same inputs: the largest output difference in the output's own units
     (quantization steps for integer outputs) and the fraction of samples whose argmax agrees."""
@@ -204,11 +214,7 @@ def _compare_with_litert(interpreter, litert, inputs) -> dict:
         for index, (array, detail) in enumerate(zip(sample, litert.get_input_details())):
             interpreter.set_input(array, index)
             litert.set_tensor(detail["index"], array)
-        with _native_stderr() as log:
-            try:
-                interpreter.invoke()
-            except RuntimeError:
-                raise ValueError("TFLite Micro failed to invoke the model: " + " | ".join(log)) from None
+        _invoke(interpreter)
         litert.invoke()
         micro_outputs = [np.asarray(interpreter.get_output(i)) for i in range(len(litert.get_output_details()))]
         litert_outputs = [litert.get_tensor(d["index"]) for d in litert.get_output_details()]
@@ -237,8 +243,8 @@ def micro_report(path_or_bytes, data=None, *, samples: int = 4, seed: int = 0, r
     Returns:
         A dict: runs (bool), reason (None or why not), ops (operator names), quantization, flash_bytes (the
         flatbuffer's bytes, what the firmware stores as its C array; the TFLM runtime's own code size is not
-        counted), arena_bytes (the smallest tensor arena that allocates and invokes, found by doubling then
-        bisection to the byte; the same size minus 1 KiB fails), arena_breakdown (the recording allocator's
+        counted), arena_bytes (the smallest tensor arena in which every tensor allocates, found by doubling then
+        bisection to the byte, and in which the samples are then invoked), arena_breakdown (the recording allocator's
         head/tail/total and bytes per kind at that size), litert_max_abs_diff (largest difference of TFLM's and
         LiteRT's raw outputs, in quantization steps for integer outputs), litert_argmax_agreement, samples.
     """
@@ -311,11 +317,7 @@ def micro_predict(path_or_bytes, images, *, require_int8: bool = True) -> np.nda
     outputs = []
     for image in images:
         interpreter.set_input(_quantize(image[None], input_detail), 0)
-        with _native_stderr() as log:
-            try:
-                interpreter.invoke()
-            except RuntimeError:
-                raise ValueError("TFLite Micro failed to invoke the model: " + " | ".join(log)) from None
+        _invoke(interpreter)
         outputs.append(_dequantize(np.asarray(interpreter.get_output(0)), output_detail))
     return np.concatenate(outputs)
 
