@@ -5,8 +5,9 @@ what-where pooling is not in the registry) built small, int8-quantized and measu
 
 Each model is built with random weights at 32x32x3 and 10 classes (if its builder refuses 32x32, at the first of
 64, 96, 128 it accepts), converted to a full-integer `.tflite` with int8 I/O, a fixed batch of 1 and stripped
-metadata, calibrated on 4 random images (arena and flash do not depend on the weights' values), then measured. Every model runs in a process
-of its own with a time limit; one that fails to build, convert or run stays in the table with its reason.
+metadata, calibrated on 4 random images (arena and flash do not depend on the weights' values), then measured.
+Every model runs in a process of its own with a time limit; one that fails to build, convert or run stays in the
+table with its reason.
 Rows go to docs/micro_zoo_results.json as they finish (a rerun skips the models already there, unless named in
 --models); the table between the micro_zoo markers of docs/micro.md is rewritten from that file.
 """
