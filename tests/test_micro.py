@@ -142,6 +142,11 @@ def test_cli_micro_prints_the_report_and_export_target_micro_writes_the_c_pair(i
     assert cli.main(["export", model_path, "--out", str(tmp_path / "f.tflite"), "--target", "micro"]) == 2
     error = capsys.readouterr().err.strip()
     assert "--quantization int8" in error and len(error.splitlines()) == 1
+    truncated = tmp_path / "truncated.tflite"
+    truncated.write_bytes(open(int8_file, "rb").read()[:600])
+    assert cli.main(["micro", str(truncated)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("keras-cnns micro: error: path") and len(error.splitlines()) == 1
 
 
 def _top_k_flatbuffer() -> bytes:
