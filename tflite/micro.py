@@ -101,28 +101,40 @@ class _Prober:
 
     def _start(self):
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "micro_probe.py")
-        # -I: neither the script's folder (tflite/, whose module names could shadow others) nor PYTHONPATH on sys.path
+        if self.process is not None:
+            self.errors.close()
+        self.errors = open(os.path.join(self.folder.name, "worker_errors.txt"), "w+")
+        # -I: neither the script's folder (tflite/, whose module names could shadow others) nor PYTHONPATH
         self.process = subprocess.Popen([sys.executable, "-I", script, self.model_path, self.log_path],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                        text=True)
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True)
 
     def try_arena(self, arena_bytes: int) -> _Attempt:
         if self.process is None or self.process.poll() is not None:
             self._start()
-        self.process.stdin.write(f"{arena_bytes}\n")
-        self.process.stdin.flush()
-        reply = self.process.stdout.readline()
-        with open(self.log_path, encoding="utf-8", errors="replace") as stream:
-            log = stream.read().splitlines()
-        if not reply:
-            self.process.wait()
-            return _Attempt(arena_bytes, False, log, crashed=True)
-        return _Attempt(arena_bytes, json.loads(reply)["allocates"], log)
+        try:
+            self.process.stdin.write(f"{arena_bytes}\n")
+            self.process.stdin.flush()
+            reply = self.process.stdout.readline()
+        except BrokenPipeError:
+            reply = ""
+        log = []
+        if os.path.exists(self.log_path):
+            with open(self.log_path, encoding="utf-8", errors="replace") as stream:
+                log = stream.read().splitlines()
+        if reply:
+            return _Attempt(arena_bytes, json.loads(reply)["allocates"], log)
+        if self.process.wait() > 0:  # a Python error in the worker, not the runtime killed by a signal
+            self.errors.seek(0)
+            raise RuntimeError(f"the TFLite Micro probe process {self.process.args} failed: "
+                               f"{self.errors.read()[-2000:]}")
+        return _Attempt(arena_bytes, False, log, crashed=True)
 
     def close(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.stdin.close()
-            self.process.wait()
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.stdin.close()
+                self.process.wait()
+            self.errors.close()
         self.folder.cleanup()
 
 
