@@ -138,8 +138,8 @@ class _Prober:
         self.folder.cleanup()
 
 
-def _smallest_arena(flatbuffer: bytes, max_arena_bytes: int) -> tuple[_Attempt, _Attempt | None]:
-    """(the smallest size that allocates, the failure one byte below it), or (the failure that says why, None).
+def _smallest_arena(flatbuffer: bytes, max_arena_bytes: int) -> _Attempt:
+    """The smallest size that allocates (one byte less fails), or the failed attempt that says why none did.
     Doubling from 1 KiB finds a size that allocates, bisection the smallest (what fits in an arena fits in a
     larger one)."""
     prober = _Prober(flatbuffer)
@@ -150,16 +150,16 @@ def _smallest_arena(flatbuffer: bytes, max_arena_bytes: int) -> tuple[_Attempt, 
             if attempt.allocates:
                 break
             if attempt.missing_op or not attempt.out_of_memory or attempt.arena_bytes >= max_arena_bytes:
-                return attempt, None
+                return attempt
             low, size = attempt.arena_bytes, size * 2
-        works, below = attempt, None
+        works = attempt
         while works.arena_bytes - low > 1:
             trial = prober.try_arena((low + works.arena_bytes) // 2)
             if trial.allocates:
                 works = trial
             else:
-                below, low = trial, trial.arena_bytes
-        return works, below
+                low = trial.arena_bytes
+        return works
     finally:
         prober.close()
 
@@ -256,9 +256,10 @@ def micro_report(path_or_bytes, data=None, *, samples: int = 4, seed: int = 0, r
         A dict: runs (bool), reason (None or why not), ops (operator names), quantization, flash_bytes (the
         flatbuffer's bytes, what the firmware stores as its C array; the TFLM runtime's own code size is not
         counted), arena_bytes (the smallest tensor arena in which every tensor allocates, found by doubling then
-        bisection to the byte, and in which the samples are then invoked), arena_breakdown (the recording allocator's
-        head/tail/total and bytes per kind at that size), litert_max_abs_diff (largest difference of TFLM's and
-        LiteRT's raw outputs, in quantization steps for integer outputs), litert_argmax_agreement, samples.
+        bisection to the byte, and in which the samples are then invoked), arena_breakdown (the recording
+        allocator's head/tail/total and bytes per kind at that size), litert_max_abs_diff (largest difference of
+        TFLM's and LiteRT's raw outputs, in quantization steps for integer outputs), litert_argmax_agreement,
+        samples.
     """
     from tflite.export import ops_in
     from tflite.litert import describe_quantization, load_interpreter
@@ -278,7 +279,7 @@ def micro_report(path_or_bytes, data=None, *, samples: int = 4, seed: int = 0, r
             f"path_or_bytes {shown} is a {quantization!r} model, but micro_report measures full-integer models as "
             "microcontrollers run them: export with quantization='int8' (TFLite Micro's reference kernels also run "
             "float32 models: pass require_int8=False to measure this one anyway)")
-    works, _ = _smallest_arena(flatbuffer, max_arena_bytes)
+    works = _smallest_arena(flatbuffer, max_arena_bytes)
     if not works.allocates:
         missing = works.missing_op
         if missing:
@@ -297,7 +298,13 @@ def micro_report(path_or_bytes, data=None, *, samples: int = 4, seed: int = 0, r
     interpreter = _interpreter(flatbuffer, works.arena_bytes)
     litert = load_interpreter(flatbuffer)
     inputs = _sample_inputs(litert, data, samples, seed)
-    report.update(_compare_with_litert(interpreter, litert, inputs))
+    try:
+        report.update(_compare_with_litert(interpreter, litert, inputs))
+    except ValueError as err:  # allocated, but a kernel failed at run time
+        if strict:
+            raise ValueError(f"path_or_bytes {shown} does not run under TFLite Micro: {err}") from None
+        report.update(reason=str(err), arena_bytes=works.arena_bytes)
+        return report
     report.update(runs=True, arena_bytes=works.arena_bytes, arena_breakdown=_allocation_breakdown(interpreter),
                   samples=len(inputs))
     return report
@@ -322,7 +329,7 @@ def micro_predict(path_or_bytes, images, *, require_int8: bool = True) -> np.nda
     input_detail, output_detail = litert.get_input_details()[0], litert.get_output_details()[0]
     images, _ = resolve(images, tuple(int(d) for d in input_detail["shape"][1:]), argument="images",
                         split="holdout")
-    works, _ = _smallest_arena(flatbuffer, DEFAULT_MAX_ARENA_BYTES)
+    works = _smallest_arena(flatbuffer, DEFAULT_MAX_ARENA_BYTES)
     if not works.allocates:
         raise ValueError(f"path_or_bytes {shown} does not run under TFLite Micro; see tflite.micro_report")
     interpreter = _interpreter(flatbuffer, works.arena_bytes)
