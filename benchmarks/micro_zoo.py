@@ -107,7 +107,8 @@ def _kb(value) -> str:
 
 
 def markdown(results: dict) -> str:
-    rows = [results["rows"][name] for name in results["order"] if name in results["rows"]]
+    rows = [results["rows"].get(name, {"name": name, "reason": "not measured: the run was stopped before it"})
+            for name in results["order"]]
     running = [row for row in rows if row.get("runs")]
     fits = [row["name"] for row in running
             if row["arena_bytes"] <= MCU_RAM_BYTES and row["flash_bytes"] <= MCU_FLASH_BYTES]
@@ -121,7 +122,8 @@ def markdown(results: dict) -> str:
         "LiteRT diff: largest difference of TFLM's and LiteRT's int8 outputs on 4 random inputs, in quantization "
         "steps.",
         "",
-        f"{len(running)} of {len(rows)} run under TFLite Micro; {len(fits)} of them fit "
+        f"{len(running)} of {len(rows)} run under TFLite Micro "
+        f"({sum(name in results['rows'] for name in results['order'])} measured); {len(fits)} of them fit "
         f"{MCU_RAM_BYTES // 1024} KB of arena and {MCU_FLASH_BYTES // 1024} KB of flash: "
         f"{', '.join(f'`{name}`' for name in fits) or 'none'}.",
         "",
@@ -173,6 +175,9 @@ def main():
     results["order"] = order
     if not args.table_only:
         todo = args.models or [name for name in order if name not in results["rows"]]
+        unknown = sorted(set(todo) - set(order))
+        if unknown:
+            raise SystemExit(f"--models must be registered models or {', '.join(EXTRA_MODELS)}; got {unknown}")
         for name in todo:
             start = time.perf_counter()
             row = run_child(name, args.timeout)
@@ -181,6 +186,9 @@ def main():
             results["machine"] = machine()
             print(name, {key: row.get(key) for key in ("input", "runs", "arena_bytes", "flash_bytes", "reason",
                                                        "wall_s")}, flush=True)
+            if os.path.exists(RESULTS):  # another run may have written other models meanwhile: keep them
+                with open(RESULTS, encoding="utf-8") as stream:
+                    results["rows"] = {**json.load(stream)["rows"], name: row}
             with open(RESULTS, "w", encoding="utf-8") as stream:
                 json.dump(results, stream, indent=1)
     write_doc(results)
