@@ -34,23 +34,40 @@ EXTRA_MODELS = ("swwae_classifier_hard", "swwae_classifier_soft")
 MCU_RAM_BYTES, MCU_FLASH_BYTES = 256 * 1024, 1024 * 1024
 
 
-def build(name: str, size: int):
+def build(name: str, size: int, **options):
     import keras_cnns
 
     shape = (size, size, CHANNELS)
     if name.startswith("swwae_classifier_"):
         from keras_cnns.models.swwae import SWWAE, swwae_classifier
 
-        return swwae_classifier(SWWAE(input_shape=shape, classes=CLASSES, mode=name.rsplit("_", 1)[1]))
-    return keras_cnns.get_model(name, input_shape=shape, classes=CLASSES)
+        return swwae_classifier(SWWAE(input_shape=shape, classes=CLASSES, mode=name.rsplit("_", 1)[1], **options))
+    return keras_cnns.get_model(name, input_shape=shape, classes=CLASSES, **options)
 
 
-def measure_one(name: str) -> dict:
-    """Build, convert and measure one model (run in a child process)."""
+def convert_and_report(model, size: int) -> dict:
     import numpy as np
 
     import tflite
 
+    images = np.random.default_rng(0).random((CALIBRATION_IMAGES, size, size, CHANNELS), dtype=np.float32)
+    start = time.perf_counter()
+    try:
+        flatbuffer = tflite.convert(model, "int8", images, int8_io=True, strip_metadata=True, batch_size=1,
+                                    representative_samples=CALIBRATION_IMAGES)
+    except (ValueError, RuntimeError) as err:
+        return {"reason": f"int8 conversion failed: {str(err).splitlines()[0]}"}
+    row = {"convert_s": round(time.perf_counter() - start, 1)}
+    start = time.perf_counter()
+    report = tflite.micro_report(flatbuffer, strict=False)
+    row["micro_s"] = round(time.perf_counter() - start, 1)
+    row.update({key: report[key] for key in ("runs", "reason", "ops", "flash_bytes", "arena_bytes",
+                                             "litert_max_abs_diff", "litert_argmax_agreement")})
+    return row
+
+
+def measure_one(name: str) -> dict:
+    """Build, convert and measure one model (run in a child process)."""
     row = {"name": name}
     errors = []
     for size in SIZES:
@@ -63,20 +80,12 @@ def measure_one(name: str) -> dict:
         row["reason"] = f"does not build at {', '.join(map(str, SIZES))} (at {errors[-1]})"
         return row
     row.update(input=f"{size}x{size}x{CHANNELS}", parameters=int(model.count_params()))
-    images = np.random.default_rng(0).random((CALIBRATION_IMAGES, size, size, CHANNELS), dtype=np.float32)
-    start = time.perf_counter()
-    try:
-        flatbuffer = tflite.convert(model, "int8", images, int8_io=True, strip_metadata=True, batch_size=1,
-                                    representative_samples=CALIBRATION_IMAGES)
-    except (ValueError, RuntimeError) as err:
-        row["reason"] = f"int8 conversion failed: {str(err).splitlines()[0]}"
-        return row
-    row["convert_s"] = round(time.perf_counter() - start, 1)
-    start = time.perf_counter()
-    report = tflite.micro_report(flatbuffer, strict=False)
-    row["micro_s"] = round(time.perf_counter() - start, 1)
-    row.update({key: report[key] for key in ("runs", "reason", "ops", "flash_bytes", "arena_bytes",
-                                             "litert_max_abs_diff", "litert_argmax_agreement")})
+    row.update(convert_and_report(model, size))
+    if not row.get("runs") and "crashed" in (row.get("reason") or ""):
+        # Random weights can give near-zero logits, whose int8 SOFTMAX TFLM aborts on: measure the same
+        # network up to its logits, and say so.
+        row.update(convert_and_report(build(name, size, classifier_activation=None), size),
+                   with_softmax=row["reason"], note="measured without its final softmax")
     return row
 
 
@@ -133,11 +142,13 @@ def markdown(results: dict) -> str:
     for row in rows:
         parameters = f"{row['parameters']:,}" if "parameters" in row else ""
         if row.get("runs"):
-            lines.append(f"| `{row['name']}` | {row['input']} | {parameters} | yes | {_kb(row['arena_bytes'])} | "
+            note = f" ({row['note']}: with it, TFLM crashed)" if row.get("note") else ""
+            lines.append(f"| `{row['name']}` | {row['input']} | {parameters} | yes{note} | {_kb(row['arena_bytes'])} | "
                          f"{_kb(row['flash_bytes'])} | {row['litert_max_abs_diff']:g} | {', '.join(row['ops'])} |")
         else:
             flash = _kb(row["flash_bytes"]) if row.get("flash_bytes") else ""
             ops = f" (ops: {', '.join(row['ops'])})" if row.get("ops") else ""
+            ops += f"; {row['note']}, after: {row['with_softmax']}" if row.get("note") else ""
             lines.append(f"| `{row['name']}` | {row.get('input', '')} | {parameters} | **no** | | {flash} | | "
                          f"{row['reason'].replace('|', '/')}{ops} |")
     return "\n".join(lines)

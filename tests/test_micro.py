@@ -203,3 +203,17 @@ def test_bad_input_is_refused_with_clear_errors(int8_file, tmp_path):
     with pytest.raises(ValueError, match="TOPK_V2"):
         tflite.export_c(top_k, str(out), "top_k", require_int8=False)
     assert os.listdir(out) == []
+
+
+def test_a_model_that_crashes_the_runtime_is_reported_and_the_caller_survives():
+    # Zero logits give the int8 SOFTMAX an input scale TFLM's softmax set-up aborts on (SIGABRT): the arena
+    # search runs the runtime in a worker process, so this process lives on to report it.
+    inputs = keras.Input(SHAPE)
+    logits = keras.layers.Dense(10, kernel_initializer="zeros")(keras.layers.Flatten()(inputs))
+    model = keras.Model(inputs, keras.layers.Softmax()(logits))
+    images = np.random.default_rng(0).random((4, *SHAPE), dtype=np.float32)
+    flatbuffer = tflite.convert(model, "int8", images, int8_io=True, batch_size=1)
+    report = tflite.micro_report(flatbuffer, strict=False)
+    assert not report["runs"] and "crashed (signal 6)" in report["reason"] and report["arena_bytes"] is None
+    with pytest.raises(ValueError, match="crashed"):
+        tflite.micro_report(flatbuffer)

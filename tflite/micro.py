@@ -71,8 +71,8 @@ def _read_model(path_or_bytes) -> tuple[bytes, str]:
 class _Attempt:
     """What became of the TFLM interpreter at one arena size: whether it allocated, and the runtime's lines."""
 
-    def __init__(self, arena_bytes: int, allocates: bool, log: list[str], crashed: bool = False):
-        self.arena_bytes, self.allocates, self.log, self.crashed = arena_bytes, allocates, log, crashed
+    def __init__(self, arena_bytes: int, allocates: bool, log: list[str], crash_signal: int | None = None):
+        self.arena_bytes, self.allocates, self.log, self.crash_signal = arena_bytes, allocates, log, crash_signal
 
     @property
     def missing_op(self) -> str | None:
@@ -84,8 +84,8 @@ class _Attempt:
 
     @property
     def out_of_memory(self) -> bool:
-        return self.crashed or any(re.search(r"Failed to (allocate|resize)|Requested: \d+, available", line)
-                                   for line in self.log)
+        """The runtime said an allocation failed (it may have crashed after saying so)."""
+        return any(re.search(r"Failed to (allocate|resize)|Requested: \d+, available", line) for line in self.log)
 
 
 class _Prober:
@@ -127,7 +127,7 @@ class _Prober:
             self.errors.seek(0)
             raise RuntimeError(f"the TFLite Micro probe process {self.process.args} failed: "
                                f"{self.errors.read()[-2000:]}")
-        return _Attempt(arena_bytes, False, log, crashed=True)
+        return _Attempt(arena_bytes, False, log, crash_signal=-self.process.returncode)
 
     def close(self):
         if self.process is not None:
@@ -286,6 +286,12 @@ def micro_report(path_or_bytes, data=None, *, samples: int = 4, seed: int = 0, r
             report["reason"] = f"TFLite Micro has no kernel for op {missing}"
         elif works.out_of_memory:
             report["reason"] = f"needs a tensor arena over max_arena_bytes={max_arena_bytes:,}"
+        elif works.crash_signal:
+            report["reason"] = (
+                f"the TFLite Micro runtime crashed (signal {works.crash_signal}) preparing the model in a "
+                f"{works.arena_bytes:,}-byte arena, without a message: a kernel's set-up aborted (TFLM aborts, for "
+                "one, preparing an int8 SOFTMAX whose input scale is below about 1.5e-8, as untrained deep nets' "
+                "near-zero logits give)")
         else:
             report["reason"] = "TFLite Micro failed to allocate it: " + " | ".join(works.log)
             if "SHAPE" in report["ops"]:
