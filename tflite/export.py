@@ -88,7 +88,8 @@ def with_batch_size(model, batch_size: int):
     if not isinstance(model, keras.Model):
         raise TypeError(f"batch_size applies to Keras 3 models; got a {type(model).__module__}.{type(model).__name__}")
     inputs = [keras.Input(batch_shape=(batch_size, *tensor.shape[1:]), dtype=tensor.dtype) for tensor in model.inputs]
-    fixed = keras.models.clone_model(model, input_tensors=inputs if len(inputs) > 1 else inputs[0])
+    fixed = keras.models.clone_model(model, input_tensors=inputs if isinstance(model.input, (list, tuple))
+                                     else inputs[0])
     fixed.set_weights(model.get_weights())
     return fixed
 
