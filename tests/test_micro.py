@@ -54,6 +54,12 @@ def test_a_fixed_batch_gives_static_shapes_and_the_same_outputs(int8_file, tmp_p
     np.testing.assert_allclose(tflite.predict(fixed, images), model.predict(images, verbose=0), atol=1e-5)
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1; got 0"):
         tflite.convert(model, batch_size=0)
+    # A one-input model whose inputs are a list (built from another model's `inputs`) keeps that structure.
+    from keras_cnns.models.swwae import SWWAE, swwae_classifier
+
+    listed = swwae_classifier(SWWAE(input_shape=SHAPE, filters=(2, 2), dense_units=4))
+    assert isinstance(listed.input, list)
+    assert "SHAPE" not in tflite.ops_in(tflite.convert(listed, batch_size=1))
 
 
 def _allocates(path, arena_bytes) -> bool:
