@@ -85,7 +85,9 @@ class _Attempt:
     @property
     def out_of_memory(self) -> bool:
         """The runtime said an allocation failed (it may have crashed after saying so)."""
-        return any(re.search(r"Failed to (allocate|resize)|Requested: \d+, available", line) for line in self.log)
+        # "Too many buffers (max is N)": the memory planner's buffer list, whose capacity comes out of the arena
+        return any(re.search(r"Failed to (allocate|resize)|Requested: \d+, available|Too many buffers", line)
+                   for line in self.log)
 
 
 class _Prober:
