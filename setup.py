@@ -16,6 +16,7 @@ setup(
         "tensorflow-model-optimization>=0.8.1,<0.9",
         "tf_keras>=2.21,<2.22",
         "ai-edge-litert>=2.3,<2.4",
+        "tflite-micro>=0.dev20261023",  # nightly builds only: this specifier admits them
         "scikit-learn>=1.5",
         "matplotlib>=3.8",
         "tensorboard>=2.21,<2.22",
@@ -24,7 +25,6 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-xdist>=3.5"],
-        "micro": ["tflite-micro"],
     },
     entry_points={"console_scripts": ["keras-cnns=keras_cnns.cli:main"]},
 )

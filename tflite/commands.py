@@ -1,8 +1,10 @@
-"""`keras-cnns export` and `keras-cnns bench`: subcommands added to keras_cnns.cli through COMMAND_MODULES."""
+"""`keras-cnns export`, `keras-cnns bench` and `keras-cnns micro`: subcommands added to keras_cnns.cli through
+COMMAND_MODULES."""
 
 from __future__ import annotations
 
 import os
+import re
 
 from tflite.export import QUANTIZATIONS
 
@@ -42,22 +44,43 @@ def _print_table(header, rows):
         print("  ".join(cells))
 
 
+def c_array_name(path: str) -> str:
+    """The C identifier `export --target micro` names a file's array after: its stem, other characters as '_'."""
+    stem = re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0], flags=re.ASCII)
+    return stem if re.match(r"[A-Za-z_]", stem) else f"model_{stem}"
+
+
+def _micro_target_options(args):
+    """`--target micro`: full-integer with int8 I/O, a batch of 1 and no metadata, as microcontroller firmware runs
+    it."""
+    if args.quantization != ["int8"]:
+        raise ValueError(f"--target micro exports one full-integer model: --quantization int8; "
+                         f"got {' '.join(args.quantization)}")
+    args.int8_io = args.strip_metadata = True
+    return {"batch_size": 1}
+
+
 def _cmd_export(args):
     import tflite
 
+    target_options = _micro_target_options(args) if args.target == "micro" else {}
     model = _model_from_argument(args)
     quantizations = list(dict.fromkeys(args.quantization))
     rows = []
     for quantization, path in zip(quantizations, output_paths(args.out, quantizations)):
         report = tflite.export(model, path, quantization, args.data, int8_io=args.int8_io,
-                               per_channel=not args.per_tensor, strip_metadata=args.strip_metadata)
+                               per_channel=not args.per_tensor, strip_metadata=args.strip_metadata, **target_options)
         row = [quantization, path, f"{report['size_bytes']:,}", "/".join(report["input_dtypes"])]
         if args.evaluate:
             if args.data is None:
                 raise ValueError("--evaluate needs --data (a dataset name or an IDX folder with labels)")
             row.append(f"{tflite.evaluate(path, args.data)['accuracy']:.4f}")
+        if args.target == "micro":
+            written = tflite.export_c(path, os.path.dirname(os.path.abspath(path)), c_array_name(path))
+            row += [f"{written['arena_bytes']:,}", written["source"]]
         rows.append(row)
-    _print_table(["quantization", "file", "bytes", "input", *(["accuracy"] if args.evaluate else [])], rows)
+    _print_table(["quantization", "file", "bytes", "input", *(["accuracy"] if args.evaluate else []),
+                  *(["arena bytes", "C source (.cc, .h)"] if args.target == "micro" else [])], rows)
 
 
 def _cmd_bench(args):
@@ -76,6 +99,21 @@ def _cmd_bench(args):
     _print_table(["quantization", "file", "bytes", "median ms", "p90 ms", *(["accuracy"] if args.data else [])], rows)
 
 
+def _cmd_micro(args):
+    import tflite
+
+    report = tflite.micro_report(args.file, args.data, samples=args.samples, require_int8=not args.allow_float)
+    print(f"file             {args.file}")
+    print(f"runs             yes, under TensorFlow Lite Micro ({report['quantization']})")
+    print(f"ops              {', '.join(report['ops'])}")
+    print(f"flash            {report['flash_bytes']:,} bytes (the .tflite flatbuffer; runtime code not counted)")
+    print(f"arena (RAM)      {report['arena_bytes']:,} bytes (smallest that allocates, found by search)")
+    for kind, size in report["arena_breakdown"].items():
+        print(f"  {kind:40s} {size:>10,}")
+    print(f"LiteRT agreement max |diff| {report['litert_max_abs_diff']:g} (output units), argmax "
+          f"{report['litert_argmax_agreement']:.0%} of {report['samples']} inputs")
+
+
 def add_commands(subparsers):
     export = subparsers.add_parser("export", help="convert a model to .tflite (optionally quantized)")
     export.add_argument("model", metavar="MODEL", help="a .keras file or a registered model name (untrained)")
@@ -89,6 +127,9 @@ def add_commands(subparsers):
     export.add_argument("--evaluate", action="store_true", help="also report accuracy on --data's holdout")
     export.add_argument("--input-shape", default=None, help="for a model name: e.g. 32x32x1")
     export.add_argument("--classes", type=int, default=10, help="for a model name")
+    export.add_argument("--target", choices=("litert", "micro"), default="litert",
+                        help="micro: int8 with int8 I/O, batch 1 and no metadata, plus <stem>.h/<stem>.cc for "
+                             "TFLite Micro (the model as a C array and its measured arena size)")
     export.set_defaults(run=_cmd_export)
 
     bench = subparsers.add_parser("bench", help="batch-1 latency and size of .tflite files under LiteRT")
@@ -97,3 +138,10 @@ def add_commands(subparsers):
     bench.add_argument("--runs", type=int, default=100)
     bench.add_argument("--data", default=None, help="also report accuracy: 'digits' or an IDX folder")
     bench.set_defaults(run=_cmd_bench)
+
+    micro = subparsers.add_parser("micro", help="does a .tflite run under TensorFlow Lite Micro: arena (RAM) and flash")
+    micro.add_argument("file", metavar="FILE.tflite")
+    micro.add_argument("--data", default=None, help="inputs for the LiteRT agreement check (default: random images)")
+    micro.add_argument("--samples", type=int, default=4, help="inputs run through both TFLM and LiteRT")
+    micro.add_argument("--allow-float", action="store_true", help="measure a model that is not int8 anyway")
+    micro.set_defaults(run=_cmd_micro)

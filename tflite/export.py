@@ -80,12 +80,28 @@ def write_atomically(path: str, content: bytes) -> None:
         raise
 
 
+def with_batch_size(model, batch_size: int):
+    """A copy of a Keras model whose inputs have a fixed batch size, sharing nothing, with the same weights."""
+    import keras
+
+    check_int("batch_size", batch_size, min_value=1)
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"batch_size applies to Keras 3 models; got a {type(model).__module__}.{type(model).__name__}")
+    inputs = [keras.Input(batch_shape=(batch_size, *tensor.shape[1:]), dtype=tensor.dtype) for tensor in model.inputs]
+    fixed = keras.models.clone_model(model, input_tensors=inputs if isinstance(model.input, (list, tuple))
+                                     else inputs[0])
+    fixed.set_weights(model.get_weights())
+    return fixed
+
+
 def convert(model, quantization: str = "none", representative_data=None, *, int8_io: bool = False,
             per_channel: bool = True, strip_metadata: bool = False, allow_select_tf_ops: bool = False,
-            representative_samples: int = 200) -> bytes:
+            representative_samples: int = 200, batch_size: int | None = None) -> bytes:
     """The `.tflite` flatbuffer of `model` (see `export`), without writing it."""
     import tensorflow as tf
 
+    if batch_size is not None:
+        model = with_batch_size(model, batch_size)
     check_choice("quantization", quantization, QUANTIZATIONS)
     check_bool("int8_io", int8_io)
     check_bool("per_channel", per_channel)
@@ -162,7 +178,7 @@ def tensor_dtypes(flatbuffer: bytes) -> tuple[list[str], list[str]]:
 
 def export(model, path, quantization: str = "none", representative_data=None, *, int8_io: bool = False,
            per_channel: bool = True, strip_metadata: bool = False, allow_select_tf_ops: bool = False,
-           representative_samples: int = 200) -> dict:
+           representative_samples: int = 200, batch_size: int | None = None) -> dict:
     """Convert a Keras model (or a `.keras` file) to `.tflite` and write it atomically to `path`.
 
     Args:
@@ -178,6 +194,10 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
         strip_metadata: drop conversion metadata, tensor names and signature defs (smaller file).
         allow_select_tf_ops: allow TensorFlow kernels for ops TFLite lacks; by default builtin ops only,
             and a model needing others is refused with a ValueError naming the ops.
+        batch_size: None keeps the model's batch dimension (resizable at run time); an integer fixes it, which
+            gives static shapes: Flatten and Reshape then lower to a plain RESHAPE instead of
+            SHAPE/STRIDED_SLICE/PACK ops computing the shape at run time, which TensorFlow Lite Micro needs
+            (`batch_size=1` for microcontrollers).
 
     Returns:
         A dict: path, size_bytes, quantization, ops, input_dtypes, output_dtypes.
@@ -192,7 +212,7 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
                         f"path of a .keras file; got {type(model).__name__}")
     flatbuffer = convert(model, quantization, representative_data, int8_io=int8_io, per_channel=per_channel,
                          strip_metadata=strip_metadata, allow_select_tf_ops=allow_select_tf_ops,
-                         representative_samples=representative_samples)
+                         representative_samples=representative_samples, batch_size=batch_size)
     write_atomically(path, flatbuffer)
     input_dtypes, output_dtypes = tensor_dtypes(flatbuffer)
     return {"path": path, "size_bytes": len(flatbuffer), "quantization": quantization, "ops": ops_in(flatbuffer),
