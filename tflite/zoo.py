@@ -150,7 +150,7 @@ def zoo_report(pattern: str | None = None, input_size: int | None = None, quanti
             model's own input size. A model that cannot be built at that size is reported with its error.
         quantization: "fp32" and/or "int8" (a list, or a comma-separated string).
         threads, runs: LiteRT interpreter threads, and timed batch-1 runs per file (median and p90 reported).
-        out_dir: gets zoo.csv, zoo.json and the charts (created if missing; existing files are replaced whole).
+        out_dir: gets zoo.csv, zoo.json, zoo.md (the table and the picks) and the charts (created if missing; existing files are replaced whole).
         representative_data: calibration images for int8 ('digits', an IDX folder or an array), resized to
             each model's input; only `calibration_samples` are used (sizes and latency do not depend on them).
         progress: a tqdm bar on stderr; None shows it only on a terminal.
@@ -192,7 +192,7 @@ def zoo_report(pattern: str | None = None, input_size: int | None = None, quanti
 
 
 def write_report(report: dict, out_dir: str) -> list[str]:
-    """zoo.csv, zoo.json and the three charts in `out_dir`; returns their paths."""
+    """zoo.csv, zoo.json, zoo.md and the three charts in `out_dir`; returns their paths."""
     from tflite.export import write_atomically
 
     def cell(value):
@@ -208,8 +208,11 @@ def write_report(report: dict, out_dir: str) -> list[str]:
     write_atomically(csv_path, buffer.getvalue().encode())
     write_atomically(json_path, (json.dumps(report, indent=1) + "\n").encode())
     from tflite.zoo_charts import write_charts
+    from tflite.zoo_summary import report_markdown
 
-    return [csv_path, json_path, *write_charts(report, out_dir)]
+    markdown_path = os.path.join(out_dir, "zoo.md")
+    write_atomically(markdown_path, report_markdown(report).encode())
+    return [csv_path, json_path, markdown_path, *write_charts(report, out_dir)]
 
 
 def _parse_size(text):

@@ -6,7 +6,6 @@ import os
 
 BUBBLE_AREA_PER_MILLION_PARAMETERS = 12.0  # points^2; VGG-16's 138 M parameters -> a ~1,700 pt^2 bubble
 
-
 def _figure(title, xlabel, ylabel):
     import matplotlib
 
@@ -20,29 +19,31 @@ def _figure(title, xlabel, ylabel):
     axes.grid(True, which="both", alpha=0.25)
     return figure, axes
 
-
 def _family_colours(rows) -> dict:
     import matplotlib
 
     families = sorted({row["family"] for row in rows if row["family"]})
     palette = matplotlib.colormaps["tab20"]
-    return {family: palette(index % 20) for index, family in enumerate(families)}
-
+    # tab20 pairs a dark and a light shade of each hue: the ten dark shades first, then the light ones.
+    return {family: palette((2 * index) % 20 + (2 * index // 20) % 2) for index, family in enumerate(families)}
 
 def _label(axes, points, names):
     """One legible label per point, moved off each other and off the points by adjustText."""
     from adjustText import adjust_text
 
+    if not points:
+        axes.text(0.5, 0.5, "no model in this report has these figures", transform=axes.transAxes, ha="center")
+        return
+
     texts = [axes.text(x, y, name, fontsize=7) for (x, y), name in zip(points, names)]
-    if texts:
-        adjust_text(texts, x=[x for x, _ in points], y=[y for _, y in points], ax=axes,
-                    arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5}, expand=(1.2, 1.4))
+    adjust_text(texts, x=[x for x, _ in points], y=[y for _, y in points], ax=axes,
+                arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5}, expand=(1.2, 1.4))
 
-
-def _legend(axes, colours):
-    handles = [axes.scatter([], [], color=colour, s=40, label=family) for family, colour in colours.items()]
+def _legend(axes, colours, rows):
+    shown = {row["family"] for row in rows}
+    handles = [axes.scatter([], [], color=colour, s=40, label=family)
+               for family, colour in colours.items() if family in shown]
     axes.legend(handles=handles, title="family", fontsize=8, loc="best", ncol=2)
-
 
 def _save(figure, path) -> str:
     import matplotlib.pyplot as plt
@@ -53,18 +54,16 @@ def _save(figure, path) -> str:
     os.replace(temporary, path)
     return path
 
-
 def _caption(report) -> str:
     machine, settings = report["machine"], report["settings"]
     size = f"{settings['input_size']}x{settings['input_size']} inputs" if settings["input_size"] else "own input sizes"
     return (f"{machine['cpu']}, {settings['threads']} thread(s), batch 1, {settings['runs']} runs, {size}, "
             f"load average {machine['load_average'][0]}")
 
-
 def paper_bubbles(report, path) -> str:
     """x: multiply-adds at the model's own input size (log), y: the paper's ImageNet top-1, area: parameters."""
     rows = [row for row in report["rows"] if row["paper_top1"] is not None and row["own_multiply_adds"]]
-    colours = _family_colours(rows)
+    colours = _family_colours(report["rows"])
     figure, axes = _figure("ImageNet top-1 reported by each paper vs multiply-adds (bubble area: parameters)",
                            "multiply-adds per image at the model's own input size", "paper top-1 accuracy (%)")
     axes.set_xscale("log")
@@ -73,13 +72,12 @@ def paper_bubbles(report, path) -> str:
                  s=[BUBBLE_AREA_PER_MILLION_PARAMETERS * row["own_parameters"] / 1e6 + 8 for row in rows],
                  c=[colours[row["family"]] for row in rows], alpha=0.55, edgecolors="black", linewidths=0.5)
     _label(axes, points, [row["model"] for row in rows])
-    _legend(axes, colours)
+    _legend(axes, colours, rows)
     return _save(figure, path)
-
 
 def latency_vs_multiply_adds(report, path, mode="int8") -> str:
     rows = [row for row in report["rows"] if row[f"{mode}_median_ms"] is not None]
-    colours = _family_colours(rows)
+    colours = _family_colours(report["rows"])
     figure, axes = _figure(f"Measured LiteRT {mode} latency vs multiply-adds — {_caption(report)}",
                            "multiply-adds per image at the measured input size", f"{mode} median latency (ms)")
     axes.set_xscale("log")
@@ -88,13 +86,12 @@ def latency_vs_multiply_adds(report, path, mode="int8") -> str:
     axes.scatter([x for x, _ in points], [y for _, y in points], c=[colours[row["family"]] for row in rows],
                  s=30, edgecolors="black", linewidths=0.4)
     _label(axes, points, [row["model"] for row in rows])
-    _legend(axes, colours)
+    _legend(axes, colours, rows)
     return _save(figure, path)
-
 
 def int8_vs_fp32(report, path) -> str:
     rows = [row for row in report["rows"] if row["int8_median_ms"] is not None and row["fp32_median_ms"] is not None]
-    colours = _family_colours(rows)
+    colours = _family_colours(report["rows"])
     figure, axes = _figure(f"LiteRT int8 vs fp32 latency — {_caption(report)}", "fp32 median latency (ms)",
                            "int8 median latency (ms)")
     axes.set_xscale("log")
@@ -107,9 +104,8 @@ def int8_vs_fp32(report, path) -> str:
     axes.scatter([x for x, _ in points], [y for _, y in points], c=[colours[row["family"]] for row in rows],
                  s=30, edgecolors="black", linewidths=0.4)
     _label(axes, points, [row["model"] for row in rows])
-    _legend(axes, colours)
+    _legend(axes, colours, rows)
     return _save(figure, path)
-
 
 def write_charts(report, out_dir) -> list[str]:
     from tflite.zoo import CHARTS
