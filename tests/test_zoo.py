@@ -13,7 +13,7 @@ import keras_cnns
 import tflite
 from keras_cnns import cli
 from keras_cnns.paper_accuracy import PAPER_ACCURACY, paper_accuracy
-from tflite.zoo import CHARTS, COLUMNS, zoo_report
+from tflite.zoo import CHARTS, COLUMNS, merge_reports, zoo_report
 
 PATTERN = "lenet5*"  # lenet5 and lenet5_modern, 32x32x1: seconds to export and time
 
@@ -143,3 +143,21 @@ def test_paper_accuracy_names_registered_models_with_cited_percentages():
     assert paper_accuracy("resnet50")["top1"] == 77.15
     with pytest.raises(TypeError, match="name must be str"):
         paper_accuracy(50)
+
+
+def test_parts_merge_into_one_report_and_overlaps_are_refused(report, tmp_path):
+    result, out_dir = report
+    paths = []
+    for index, row in enumerate(result["rows"]):
+        part = {**result, "rows": [row], "settings": {**result["settings"], "pattern": row["model"]}}
+        part.pop("files")
+        paths.append(str(tmp_path / f"part{index}.json"))
+        with open(paths[-1], "w") as stream:
+            json.dump(part, stream)
+    merged = merge_reports(paths[::-1], str(tmp_path / "merged"))
+    assert merged["rows"] == result["rows"]  # sorted by model again
+    assert [part["pattern"] for part in merged["settings"]["parts"]] == ["lenet5_modern", "lenet5"]
+    with open(tmp_path / "merged" / "zoo.md") as stream:
+        assert "as 2 parts run side by side" in stream.read()
+    with pytest.raises(ValueError, match="lenet5, lenet5_modern appear more than once"):
+        merge_reports([os.path.join(out_dir, "zoo.json")] * 2, str(tmp_path / "twice"))

@@ -215,6 +215,46 @@ def write_report(report: dict, out_dir: str) -> list[str]:
     return [csv_path, json_path, markdown_path, *write_charts(report, out_dir)]
 
 
+def merge_reports(json_paths, out_dir: str) -> dict:
+    """One report from parts measured separately (disjoint patterns, same settings), written to `out_dir`.
+
+    Parts run side by side on one machine finish sooner, and load each other: the merged report keeps every
+    part's pattern, start, duration and load averages under settings["parts"], and the highest load seen.
+    """
+    if isinstance(json_paths, (str, bytes)) or not isinstance(json_paths, (list, tuple)) or not json_paths:
+        raise TypeError(f"json_paths must be a non-empty list of zoo.json paths; got {json_paths!r}")
+    parts = []
+    for path in json_paths:
+        with open(path, encoding="utf-8") as stream:
+            parts.append(json.load(stream))
+    same = ("input_size", "quantization", "threads", "runs", "calibration_samples")
+    for path, part in zip(json_paths, parts):
+        for key in same:
+            if part["settings"][key] != parts[0]["settings"][key]:
+                raise ValueError(f"json_paths must share {key}; {path!r} has {part['settings'][key]!r}, "
+                                 f"{json_paths[0]!r} has {parts[0]['settings'][key]!r}")
+    rows = sorted((row for part in parts for row in part["rows"]), key=lambda row: row["model"])
+    names = [row["model"] for row in rows]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"json_paths must measure disjoint models; {', '.join(repeated)} appear more than once")
+    starts = [datetime.datetime.fromisoformat(part["settings"]["started_utc"]) for part in parts]
+    ends = [start + datetime.timedelta(seconds=part["settings"]["seconds"]) for start, part in zip(starts, parts)]
+    highest = lambda key: [max(part["machine"][key][i] for part in parts) for i in range(3)]  # noqa: E731
+    settings = {**{key: parts[0]["settings"][key] for key in same}, "pattern": None, "input_size":
+                parts[0]["settings"]["input_size"], "started_utc": min(starts).isoformat(timespec="seconds"),
+                "seconds": round((max(ends) - min(starts)).total_seconds(), 1),
+                "parts": [{key: part["settings"][key] for key in ("pattern", "started_utc", "seconds")}
+                          | {"load_average": part["machine"]["load_average"],
+                             "load_average_after": part["machine"]["load_average_after"]} for part in parts]}
+    report = {"machine": {**parts[0]["machine"], "load_average": highest("load_average"),
+                          "load_average_after": highest("load_average_after")},
+              "settings": settings, "rows": rows}
+    os.makedirs(out_dir, exist_ok=True)
+    report["files"] = write_report(report, out_dir)
+    return report
+
+
 def _parse_size(text):
     try:
         return int(text)

@@ -76,7 +76,10 @@ def machine_markdown(report) -> str:
     return (f"Measured {settings['started_utc']} on {machine['cpu']} ({machine['cores']} cores; {vnni}, {amx}), "
             f"{size}, LiteRT batch 1, {settings['threads']} thread(s), {settings['runs']} timed runs per file; "
             f"load average (1, 5, 15 min) {', '.join(map(str, machine['load_average']))} at the start and "
-            f"{', '.join(map(str, machine['load_average_after']))} at the end; {settings['seconds']:,.0f} s in all.")
+            f"{', '.join(map(str, machine['load_average_after']))} at the end; {settings['seconds']:,.0f} s in all"
+            + (f", as {len(settings['parts'])} parts run side by side (patterns "
+               f"{'; '.join(str(part['pattern']) for part in settings['parts'])}; the load averages are the highest "
+               "any part saw)." if settings.get("parts") else "."))
 
 
 def report_markdown(report, image_prefix: str = "") -> str:
