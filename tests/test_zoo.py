@@ -158,6 +158,6 @@ def test_parts_merge_into_one_report_and_overlaps_are_refused(report, tmp_path):
     assert merged["rows"] == result["rows"]  # sorted by model again
     assert [part["pattern"] for part in merged["settings"]["parts"]] == ["lenet5_modern", "lenet5"]
     with open(tmp_path / "merged" / "zoo.md") as stream:
-        assert "as 2 parts run side by side" in stream.read()
+        assert "as 2 parts run side by side (patterns lenet5_modern; lenet5); the load" in stream.read()
     with pytest.raises(ValueError, match="lenet5, lenet5_modern appear more than once"):
         merge_reports([os.path.join(out_dir, "zoo.json")] * 2, str(tmp_path / "twice"))

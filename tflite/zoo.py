@@ -151,8 +151,8 @@ def zoo_report(pattern: str | None = None, input_size: int | None = None, quanti
         quantization: "fp32" and/or "int8" (a list, or a comma-separated string).
         threads, runs: LiteRT interpreter threads, and timed batch-1 runs per file (median and p90 reported).
         out_dir: gets zoo.csv, zoo.json, zoo.md (the table and the picks) and the charts (created if missing; existing files are replaced whole).
-        representative_data: calibration images for int8 ('digits', an IDX folder or an array), resized to
-            each model's input; only `calibration_samples` are used (sizes and latency do not depend on them).
+        representative_data: calibration images for int8 by name ('digits', an IDX folder, a dataset
+            keras_cnns.data reads), resized to each model's input; the first `calibration_samples` are used.
         progress: a tqdm bar on stderr; None shows it only on a terminal.
         export: the export function (tflite.export by default).
 
@@ -170,6 +170,7 @@ def zoo_report(pattern: str | None = None, input_size: int | None = None, quanti
     check_int("threads", threads, min_value=1)
     check_int("runs", runs, min_value=1)
     check_int("calibration_samples", calibration_samples, min_value=1)
+    check_type("representative_data", representative_data, (str, os.PathLike))
     check_type("out_dir", out_dir, (str, os.PathLike))
     os.makedirs(out_dir, exist_ok=True)
 

@@ -43,6 +43,7 @@ def _legend(axes, colours, rows):
     shown = {row["family"] for row in rows}
     handles = [axes.scatter([], [], color=colour, s=40, label=family)
                for family, colour in colours.items() if family in shown]
+    handles += [line for line in axes.get_lines() if not line.get_label().startswith("_")]
     axes.legend(handles=handles, title="family", fontsize=8, loc="best", ncol=2)
 
 def _save(figure, path) -> str:

@@ -77,9 +77,14 @@ def machine_markdown(report) -> str:
             f"{size}, LiteRT batch 1, {settings['threads']} thread(s), {settings['runs']} timed runs per file; "
             f"load average (1, 5, 15 min) {', '.join(map(str, machine['load_average']))} at the start and "
             f"{', '.join(map(str, machine['load_average_after']))} at the end; {settings['seconds']:,.0f} s in all"
-            + (f", as {len(settings['parts'])} parts run side by side (patterns "
-               f"{'; '.join(str(part['pattern']) for part in settings['parts'])}; the load averages are the highest "
-               "any part saw)." if settings.get("parts") else "."))
+            + (f", as {len(settings['parts'])} parts run side by side{_patterns(settings['parts'])}; the load "
+               "averages are the highest any part saw." if settings.get("parts") else "."))
+
+
+def _patterns(parts) -> str:
+    if len(parts) > 6:
+        return ""
+    return f" (patterns {'; '.join(str(part['pattern']) for part in parts)})"
 
 
 def report_markdown(report, image_prefix: str = "") -> str:
