@@ -4,6 +4,7 @@ On a busy machine the run is split across worker processes, one `zoo_report` per
 model is kept even if the run is stopped:
 
     python benchmarks/zoo_docs.py --worker 0/3 --parts /tmp/zoo_parts &   # likewise 1/3 and 2/3
+    python benchmarks/zoo_docs.py --own --parts /tmp/zoo_parts &           # own-size figures, for models not reached
     python benchmarks/zoo_docs.py --parts /tmp/zoo_parts                   # merge into docs/zoo/, docs/zoo.md, README
 
 Without --parts, one process measures the whole zoo into docs/zoo/. A model with no finished part is listed
@@ -63,16 +64,28 @@ def run_worker(worker: int, workers: int, parts_dir: str) -> None:
             zoo_report(name, out_dir=out, progress=False, **SETTINGS)
 
 
+def own_size_info(name: str, parts_dir: str) -> dict:
+    """model_info(name) at the model's own size, kept in parts_dir/own/ (`--own` fills it ahead of the merge)."""
+    from keras_cnns import model_info
+
+    path = os.path.join(parts_dir, "own", f"{name}.json")
+    if not os.path.exists(path):
+        info = model_info(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as stream:
+            json.dump({key: info[key] for key in ("family", "input_shape", "parameters", "flops")}, stream)
+    with open(path, encoding="utf-8") as stream:
+        return json.load(stream)
+
+
 def not_measured_part(names, template: dict, parts_dir: str) -> str:
     """A part listing the models no worker finished, so the table keeps every model: their parameters and
     multiply-adds at their own size (cheap: a build, no export) and the error that says what is missing."""
-    from keras_cnns import model_info
-
     rows = []
     for name in names:
         row = dict.fromkeys(COLUMNS)
         accuracy = paper_accuracy(name) or {}
-        own = model_info(name)
+        own = own_size_info(name, parts_dir)
         row.update(model=name, family=own["family"], own_input_shape=list(own["input_shape"]),
                    own_parameters=own["parameters"], own_multiply_adds=own["flops"],
                    paper_top1=accuracy.get("top1"), paper_top5=accuracy.get("top5"),
@@ -119,7 +132,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", default=None, help="folder of per-model parts (workers write, the merge reads)")
     parser.add_argument("--worker", default=None, help="I/N: measure every N-th model from the I-th into --parts")
+    parser.add_argument("--own", action="store_true",
+                        help="only parameters and multiply-adds at each model's own size into --parts (last first)")
     args = parser.parse_args()
+    if args.own:
+        for name in reversed(measured_order()):
+            own_size_info(name, args.parts)
+        return
     if args.worker:
         worker, workers = (int(part) for part in args.worker.split("/"))
         run_worker(worker, workers, args.parts)
