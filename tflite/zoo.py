@@ -150,7 +150,8 @@ def zoo_report(pattern: str | None = None, input_size: int | None = None, quanti
             model's own input size. A model that cannot be built at that size is reported with its error.
         quantization: "fp32" and/or "int8" (a list, or a comma-separated string).
         threads, runs: LiteRT interpreter threads, and timed batch-1 runs per file (median and p90 reported).
-        out_dir: gets zoo.csv, zoo.json, zoo.md (the table and the picks) and the charts (created if missing; existing files are replaced whole).
+        out_dir: gets zoo.csv, zoo.json, zoo.md (the table and the picks) and the charts (created if missing;
+            each file is replaced whole, never left half-written).
         representative_data: calibration images for int8 by name ('digits', an IDX folder, a dataset
             keras_cnns.data reads), resized to each model's input; the first `calibration_samples` are used.
         progress: a tqdm bar on stderr; None shows it only on a terminal.

@@ -96,8 +96,8 @@ def report_markdown(report, image_prefix: str = "") -> str:
     return "\n\n".join([
         machine_markdown(report),
         charts,
-        "### Which model should I pick\n\nBest accuracy its paper reports on ImageNet within a multiply-add budget, and "
-        "the smallest measured int8 file above an accuracy:\n\n" + picks_markdown(report),
+        "### Which model should I pick\n\nBest accuracy its paper reports on ImageNet within a multiply-add budget, "
+        "and the smallest measured int8 file above an accuracy:\n\n" + picks_markdown(report),
         f"### Every model\n\n{len(report['rows'])} models, {len(failed)} not fully measured (see their error).\n\n"
         + table_markdown(report),
     ]) + "\n"
