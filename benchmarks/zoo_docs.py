@@ -46,7 +46,9 @@ below come from `benchmarks/zoo_docs.py` (files in [zoo/](zoo/): `zoo.csv`, `zoo
   than at its own size; the "smallest int8 file" picks skip those models.
 - **Paper accuracy.** ImageNet top-1 as each paper reports it for exactly that model
   (`keras_cnns.paper_accuracy`, with the table it comes from); models whose paper reports none (CIFAR and
-  MNIST models, variants the paper never trained) have no bubble.
+  MNIST models, variants the paper never trained: `alexnet_single_stream`, SqueezeNet 1.1, VGG with batch
+  norm, NiN, All-CNN) have no bubble. ZFNet (its Table 2) and ShuffleNet v1 (its Table 2) do report ImageNet
+  figures but are left out until someone checks the numbers against the papers.
 - **Load.** The machine is shared: the latencies are medians of 20 runs on one thread under the load average
   shown, so compare models with each other, not with other machines' figures.
 """
