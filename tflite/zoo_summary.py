@@ -6,8 +6,8 @@ MULTIPLY_ADD_BUDGETS = (50e6, 150e6, 600e6, 2e9, 6e9)
 ACCURACY_FLOORS = (60.0, 70.0, 75.0, 78.0)
 
 
-def _number(value, scale=1.0, digits=1) -> str:
-    return "" if value is None else f"{value / scale:,.{digits}f}"
+def _number(value, scale=1.0, digits=1, unit="") -> str:
+    return "" if value is None else f"{value / scale:,.{digits}f}{unit}"
 
 
 def best_under_budget(rows, budget: float) -> dict | None:
@@ -58,8 +58,8 @@ def table_markdown(report) -> str:
         error = (row["error"] or "").replace("|", "\\|")
         lines.append(
             f"| `{row['model']}` | {row['family'] or ''} | {_number(row['paper_top1'])} "
-            f"| {_number(row['own_parameters'], 1e6, 2)} M | {_number(row['own_multiply_adds'], 1e6)} M | {shape} "
-            f"| {_number(row['multiply_adds'], 1e6)} M | {_number(row['fp32_bytes'], 1e3, 0)} "
+            f"| {_number(row['own_parameters'], 1e6, 2, ' M')} | {_number(row['own_multiply_adds'], 1e6, 1, ' M')} "
+            f"| {shape} | {_number(row['multiply_adds'], 1e6, 1, ' M')} | {_number(row['fp32_bytes'], 1e3, 0)} "
             f"| {_number(row['int8_bytes'], 1e3, 0)} | {timing['fp32']} | {timing['int8']} "
             f"| {'' if row['builtin_ops_only'] is None else 'yes' if row['builtin_ops_only'] else 'no'} "
             f"| {'' if row['micro_runs'] is None else row['micro_runs']} | {error[:160]} |"
