@@ -51,6 +51,10 @@ below come from `benchmarks/zoo_docs.py` (files in [zoo/](zoo/): `zoo.csv`, `zoo
   figures but are left out until someone checks the numbers against the papers.
 - **Load.** The machine is shared: the latencies are medians of 20 runs on one thread under the load average
   shown, so compare models with each other, not with other machines' figures.
+- **Open question.** In this run the fp32 files of the larger models (ResNet-18 and up, VGG, DenseNet) took
+  10 to 100 times longer than their int8 files, far beyond what 8-bit kernels explain (small models show about
+  2x). Whether that is the load, or the fp32 files missing LiteRT's fast path, was not yet checked: do not read
+  the int8-vs-fp32 chart as a speed-up until it is.
 """
 
 
