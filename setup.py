@@ -22,6 +22,7 @@ setup(
         "tensorboard>=2.21,<2.22",
         "grpcio>=1.60",
         "tqdm>=4.66",
+        "adjustText>=1.0",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-xdist>=3.5"],
