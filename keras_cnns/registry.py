@@ -132,6 +132,13 @@ class ModelSpec:
         return self.spec.paper
 
     @property
+    def paper_accuracy(self) -> dict | None:
+        """The ImageNet accuracy the paper reports for this model (top1, top5, source), or None where it reports none."""
+        from keras_cnns.paper_accuracy import paper_accuracy
+
+        return paper_accuracy(self.name)
+
+    @property
     def knobs(self) -> dict:
         return {knob.name: knob for knob in self.spec.knobs}
 
@@ -260,6 +267,7 @@ def _registered_info(name: str) -> dict:
         "default_size": entry.default_size,
         "min_size": entry.min_size,
         "preprocessing": entry.preprocessing,
+        "paper_accuracy": entry.paper_accuracy,
     }
     del model
     gc.collect()
