@@ -1,0 +1,62 @@
+"""Hardware figures of a Keras model: parameters and multiply-adds from the graph, and the size and LiteRT
+batch-1 latency of its int8 `.tflite` (exported in memory through `tflite`), optionally a microcontroller's
+RAM (tensor arena) and flash from `tflite.micro_report`.
+
+The converter shares identical constant buffers (the zero biases of an untrained model), so the int8 size of
+an untrained model is a lower bound of the trained one's: a search rejects a configuration whose untrained
+size already breaks a limit, and measures the trained model again. KB are 1,000 bytes.
+"""
+
+from __future__ import annotations
+
+from keras_cnns.checks import check_int
+from keras_cnns.flops import count_multiply_adds
+
+LATENCY_RUNS = 20
+LATENCY_WARMUP = 3
+CALIBRATION_SAMPLES = 64
+
+
+def graph_figures(model) -> dict:
+    """Parameters and multiply-adds per image, read from the built graph (no export)."""
+    return {"params": int(model.count_params()), "macs": int(count_multiply_adds(model))}
+
+
+def micro_figures(flatbuffer: bytes) -> dict:
+    """RAM (tensor arena) and flash of the int8 model under TFLite Micro, from `tflite.micro_report`."""
+    try:
+        from tflite.micro import micro_report
+    except ImportError:
+        raise ValueError("the 'ram' and 'flash' objectives and max_ram_kb / max_flash_kb need tflite.micro_report "
+                         "(tflite/micro.py), which this installation lacks; drop them or update keras_cnns") from None
+    report = micro_report(flatbuffer)
+    return {"ram_kb": report["arena_bytes"] / 1000, "flash_kb": report["flash_bytes"] / 1000}
+
+
+def int8_flatbuffer(model, representative_images) -> bytes:
+    """`model` as a full-integer `.tflite` flatbuffer, calibrated on up to CALIBRATION_SAMPLES images."""
+    from tflite.export import convert
+
+    return convert(model, "int8", representative_images,
+                   representative_samples=min(CALIBRATION_SAMPLES, len(representative_images)))
+
+
+def int8_figures(model, representative_images, *, latency_runs: int = LATENCY_RUNS, threads: int = 1,
+                 micro: bool = False) -> dict:
+    """Size (KB) and median LiteRT batch-1 latency (ms) of `model` exported to int8 `.tflite` in memory."""
+    from tflite.litert import benchmark
+
+    check_int("latency_runs", latency_runs, min_value=1)
+    flatbuffer = int8_flatbuffer(model, representative_images)
+    timing = benchmark(flatbuffer, threads=threads, runs=latency_runs, warmup=LATENCY_WARMUP)
+    figures = {"size_bytes": len(flatbuffer), "size_kb": len(flatbuffer) / 1000, "latency_ms": timing["median_ms"]}
+    if micro:
+        figures.update(micro_figures(flatbuffer))
+    return figures
+
+
+def measure(model, representative_images, *, latency_runs: int = LATENCY_RUNS, threads: int = 1,
+            micro: bool = False) -> dict:
+    """params, macs, size_bytes, size_kb, latency_ms (and ram_kb, flash_kb with `micro=True`) of `model`."""
+    return {**graph_figures(model), **int8_figures(model, representative_images, latency_runs=latency_runs,
+                                                   threads=threads, micro=micro)}
