@@ -5,7 +5,7 @@ Ranges scale with the input: below the size the family was designed for (`defaul
 ResNets, 224 for ImageNet models) a knob's upper bound is its paper value, so digits get small networks; at
 full size the whole range is open. An input smaller than the family's smallest (`min_size`) is resized up to
 it by a `Resizing` layer at the model's front, so every sampled configuration builds. The learning rate (log
-scale around the recipe's) and, when several are offered, the recipe are searched too.
+scale, from a third to five times the recipe's) and, when several are offered, the recipe are searched too.
 
     >>> hypermodel = ResNetHyperModel(input_shape=(28, 28, 1), classes=10)
     >>> keras_tuner.RandomSearch(hypermodel, objective="val_accuracy", max_trials=10).search(x, y, ...)
@@ -89,7 +89,7 @@ class ZooHyperModel(keras_tuner.HyperModel):
         model = self.build_uncompiled(hp)
         recipe = self.recipes[0] if len(self.recipes) == 1 else hp.Choice("recipe", list(self.recipes))
         base = get_recipe(recipe).learning_rate
-        learning_rate = (hp.Float("learning_rate", base / 10, base * 3, sampling="log", default=base)
+        learning_rate = (hp.Float("learning_rate", base / 3, base * 5, sampling="log", default=base)
                          if self.search_learning_rate else base)
         return compile_with_recipe(model, recipe, steps_per_epoch=self.steps_per_epoch, epochs=self.epochs,
                                    learning_rate=learning_rate)

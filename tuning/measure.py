@@ -22,14 +22,19 @@ def graph_figures(model) -> dict:
     return {"params": int(model.count_params()), "macs": int(count_multiply_adds(model))}
 
 
-def micro_figures(flatbuffer: bytes) -> dict:
-    """RAM (tensor arena) and flash of the int8 model under TFLite Micro, from `tflite.micro_report`."""
+def micro_report_function():
+    """`tflite.micro_report`, imported on first use; a ValueError says so where tflite/micro.py is absent."""
     try:
         from tflite.micro import micro_report
     except ImportError:
         raise ValueError("the 'ram' and 'flash' objectives and max_ram_kb / max_flash_kb need tflite.micro_report "
                          "(tflite/micro.py), which this installation lacks; drop them or update keras_cnns") from None
-    report = micro_report(flatbuffer)
+    return micro_report
+
+
+def micro_figures(flatbuffer: bytes) -> dict:
+    """RAM (tensor arena) and flash of the int8 model under TFLite Micro, from `tflite.micro_report`."""
+    report = micro_report_function()(flatbuffer)
     return {"ram_kb": report["arena_bytes"] / 1000, "flash_kb": report["flash_bytes"] / 1000}
 
 
