@@ -172,7 +172,8 @@ def plot_front(series, path, *, title="accuracy vs int8 size"):
     axis.set_ylabel("validation accuracy")
     axis.set_title(title)
     axis.grid(alpha=0.3)
-    axis.legend(fontsize=8, loc="lower right")
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend(fontsize=8, loc="lower right")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
