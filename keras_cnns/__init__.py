@@ -6,16 +6,37 @@
     ['vgg11', 'vgg11_bn', 'vgg11_lrn', 'vgg13', 'vgg13_bn', 'vgg16', 'vgg16_bn', 'vgg16_c', 'vgg16_c_bn', 'vgg19', 'vgg19_bn']
     >>> keras_cnns.model_info("lenet5_modern")["parameters"]
     61706
+    >>> keras_cnns.model_spec("resnet20").knobs["stage_blocks"].describe()
+    'a tuple of 3 integers in [1, 64]'
 
-Every family module under `keras_cnns.models` lists its public builders in `__all__`; they are exported
-here (`keras_cnns.ResNet50`, `keras_cnns.VGG`, ...).
+Every family module under `keras_cnns.models` lists its public builders in `__all__`; they are exported here
+(`keras_cnns.ResNet50`, `keras_cnns.ResNet`, ...).
 """
 
 from keras_cnns import layers, models
-from keras_cnns.registry import get_builder, get_model, list_families, list_models, model_info
+from keras_cnns.models.alexnet import *  # noqa: F401,F403
+from keras_cnns.models.allconv import *  # noqa: F401,F403
+from keras_cnns.models.densenet import *  # noqa: F401,F403
+from keras_cnns.models.googlenet import *  # noqa: F401,F403
+from keras_cnns.models.inception import *  # noqa: F401,F403
+from keras_cnns.models.inception_resnet import *  # noqa: F401,F403
+from keras_cnns.models.lenet import *  # noqa: F401,F403
+from keras_cnns.models.mobilenet import *  # noqa: F401,F403
+from keras_cnns.models.nin import *  # noqa: F401,F403
+from keras_cnns.models.resnet import *  # noqa: F401,F403
+from keras_cnns.models.shufflenet import *  # noqa: F401,F403
+from keras_cnns.models.squeezenet import *  # noqa: F401,F403
+from keras_cnns.models.stn import *  # noqa: F401,F403
+from keras_cnns.models.swwae import *  # noqa: F401,F403
+from keras_cnns.models.vgg import *  # noqa: F401,F403
+from keras_cnns.models.zfnet import *  # noqa: F401,F403
+from keras_cnns.models import FAMILY_MODULES
+from keras_cnns.registry import (Knob, ModelSpec, Paper, Spec, family_builder, get_builder, get_model, list_families,
+                                 list_models, model_info, model_spec)
 
 __version__ = "0.1.0"
 
-_builders = {name: getattr(module, name) for module in models.FAMILY_MODULES for name in getattr(module, "__all__", ())}
-globals().update(_builders)
-__all__ = sorted(_builders) + ["get_builder", "get_model", "layers", "list_families", "list_models", "model_info", "models"]
+__all__ = sorted(name for module in FAMILY_MODULES for name in module.__all__) + [
+    "Knob", "ModelSpec", "Paper", "Spec", "family_builder", "get_builder", "get_model", "layers", "list_families",
+    "list_models", "model_info", "model_spec", "models",
+]

@@ -19,6 +19,22 @@ from keras.applications import imagenet_utils
 from keras_cnns.checks import check_bool, check_choice, check_int, check_type
 
 POOLING_CHOICES = (None, "avg", "max")
+# The keras.applications arguments every builder takes, in keras.applications' order.
+APPLICATION_ARGUMENTS = (
+    "include_top", "weights", "input_tensor", "input_shape", "pooling", "classes", "classifier_activation", "name",
+)
+
+
+def application_arguments(arguments: dict) -> dict:
+    """The keras.applications arguments out of a builder's `locals()`, to pass on to `build_application`."""
+    return {key: arguments[key] for key in APPLICATION_ARGUMENTS}
+
+
+def preprocess_with(spec, x, data_format=None):
+    """Scale images as `spec.preprocessing` says (keras.applications' modes, or "unit": x / 255)."""
+    if spec.preprocessing == "unit":
+        return keras.ops.convert_to_tensor(x, dtype="float32") / 255.0 if keras.ops.is_tensor(x) else x / 255.0
+    return imagenet_utils.preprocess_input(x, data_format=data_format, mode=spec.preprocessing)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,9 +210,10 @@ def build_application(
     pooling,
     classes: int,
     classifier_activation,
-    default_size,
-    min_size,
-    default_channels: int = 3,
+    spec=None,
+    default_size=None,
+    min_size=None,
+    default_channels: int | None = None,
     head: Head = classifier_head,
     imagenet_weights: ImagenetWeights | None = None,
     extra_outputs: Callable[[], list] | None = None,
@@ -204,12 +221,18 @@ def build_application(
 ) -> keras.Model:
     """Validate the keras.applications arguments, build `head(body(input))` and load weights.
 
-    `body(x) -> features` is the family's convolutional trunk. `head(features, classes, activation)` is
+    `spec` (a `keras_cnns.registry.Spec`) gives the default and minimum input size and the channels, unless
+    `default_size`/`min_size`/`default_channels` are passed. `body(x) -> features` is the family's trunk. `head(features, classes, activation)` is
     its classifier (GAP + dense by default; VGG's FC stack, NiN's 1x1 conv + GAP, ...), used when
     `include_top=True`; otherwise `pooling` ("avg"/"max") reduces the features, as in keras.applications.
     `extra_outputs()` returns outputs the body made on the side (GoogLeNet's auxiliary classifiers);
     they are appended after the main output when `include_top=True`.
     """
+    if spec is not None:
+        default_size = spec.default_size if default_size is None else default_size
+        min_size = spec.min_size if min_size is None else min_size
+        default_channels = spec.channels if default_channels is None else default_channels
+    default_channels = 3 if default_channels is None else default_channels
     check_type("name", name, str)
     check_bool("include_top", include_top)
     check_choice("pooling", pooling, POOLING_CHOICES)

@@ -83,3 +83,16 @@ def check_int_sequence(name: str, value: Any, *, length: int | None = None, min_
         if isinstance(item, bool) or not isinstance(item, numbers.Integral) or item < min_value:
             raise ValueError(f"{name} must hold integers >= {min_value}; got {value!r}")
     return tuple(int(v) for v in value)
+
+
+def renamed_argument(old_name: str, new_name: str, old_value: Any, new_value: Any, default: Any = None) -> Any:
+    """The value of an argument renamed from `old_name` to `new_name`: the old name still works, with a warning."""
+    import warnings
+
+    if old_value is None:
+        return new_value
+    if new_value is not None and new_value != default:
+        raise TypeError(f"{old_name} is the deprecated name of {new_name}; pass {new_name} only")
+    warnings.warn(f"{old_name} is deprecated; use {new_name}", DeprecationWarning, stacklevel=3)
+    return old_value
+

@@ -91,7 +91,7 @@ def load_idx_split(directory, *, train_size: int = 8000, files=MNIST_T10K_FILES)
 # keras.applications.imagenet_utils modes ("caffe": BGR mean subtraction as AlexNet/VGG/ResNet, "tf": scale to
 # [-1, 1] as Inception/MobileNet, "torch": ImageNet mean/std), plus "unit" (x / 255) and "none" (raw 0-255).
 PREPROCESSING_MODES = ("unit", "none", "caffe", "tf", "torch")
-FAMILY_PREPROCESSING = {
+_LEGACY_PREPROCESSING = {  # TRANSITIONAL: removed once every family has a Spec
     "alexnet": "caffe", "zfnet": "caffe", "vgg": "caffe", "nin": "caffe", "resnet": "caffe",
     "googlenet": "tf", "inception": "tf", "inception_resnet": "tf", "mobilenet": "tf", "squeezenet": "caffe",
     "densenet": "torch", "shufflenet": "torch",
@@ -121,14 +121,20 @@ class Dataset:
 
 
 def preprocessing_for(family_or_model: str) -> str:
-    """The input preprocessing of a family (or registered model) as its paper / keras.applications does it."""
-    from keras_cnns.registry import list_families, list_models
+    """The input preprocessing of a registered model (or a family) as its paper / keras.applications does it.
+
+    Read from the model's spec (`keras_cnns.model_spec(name).preprocessing`), the same place the family's
+    `preprocess_input` reads it from.
+    """
+    from keras_cnns.registry import list_families, list_models, model_spec
 
     check_type("family_or_model", family_or_model, str)
-    family = family_or_model
-    if family not in list_families() and family_or_model in list_models():
-        family = next(name for name in list_families() if family_or_model in list_models(family=name))
-    return FAMILY_PREPROCESSING.get(family, "unit")
+    if family_or_model in list_families():
+        family_or_model = list_models(family=family_or_model)[0]
+    spec = model_spec(family_or_model)
+    if spec.default_size == 0:  # TRANSITIONAL: family not yet converted to a Spec
+        return _LEGACY_PREPROCESSING.get(spec.family, "unit")
+    return spec.preprocessing
 
 
 def _near_names(name, names):

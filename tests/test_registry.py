@@ -44,7 +44,7 @@ def test_model_info_is_measured_from_the_graph():
 
 def test_registering_a_name_twice_is_refused():
     with pytest.raises(ValueError, match="registered twice"):
-        registry.register("vgg16", family="vgg", paper=registry.Paper("x", 2000))(lambda: None)
+        registry.register("vgg16", registry.Spec("vgg", registry.Paper("x", 2000), 224, 32))(lambda: None)
 
 
 def test_variants_keep_the_keras_applications_signature():
@@ -59,7 +59,7 @@ def test_variants_keep_the_keras_applications_signature():
 
 
 def test_every_public_builder_is_registered_and_exported():
-    registered = {registry._REGISTRY[name].builder for name in keras_cnns.list_models()}
+    registered = {registry.get_builder(name) for name in keras_cnns.list_models()}
     for builder in registered:
         assert getattr(keras_cnns, builder.__name__) is builder, builder.__name__
         assert builder.__doc__ and "Instantiates" in builder.__doc__

@@ -15,12 +15,13 @@ weights files load unchanged.
 """
 
 from keras import layers
-from keras.applications import imagenet_utils
 
-from keras_cnns.application import ImagenetWeights, WeightsFile, build_application, decode_predictions
-from keras_cnns.checks import check_bool, check_choice, check_int
+from keras_cnns.application import (ImagenetWeights, WeightsFile, application_arguments, build_application,
+                                    decode_predictions, preprocess_with)
+from keras_cnns.blocks import scale_filters
+from keras_cnns.checks import check_bool, check_choice, check_int, renamed_argument
 from keras_cnns.layers import ZeroPaddedIdentity
-from keras_cnns.registry import Paper, register_variant
+from keras_cnns.registry import Knob, Paper, Spec, preset, register, register_builder
 
 __all__ = [
     "ResNet",
@@ -47,11 +48,27 @@ IMAGENET_DEPTHS = {
     152: ("bottleneck", (3, 8, 36, 3)),
 }
 CIFAR_DEPTHS = (20, 32, 44, 56, 110)  # the paper's Table 6; any 6n+2 builds
-DATASETS = ("imagenet", "cifar")
+VARIANTS = ("imagenet", "cifar")
+BLOCKS = ("basic", "bottleneck")
 SHORTCUTS = ("A", "B")
 DEFAULT_SHORTCUT = {"imagenet": "B", "cifar": "A"}
 DEFAULT_BASE_FILTERS = {"imagenet": 64, "cifar": 16}
 BN_EPSILON = 1.001e-5  # keras.applications' value, so its weights give the same outputs
+
+SPECS = {
+    "imagenet": Spec("resnet", PAPER, default_size=224, min_size=32, preprocessing="caffe", knobs=(
+        Knob("stage_blocks", "int_tuple", low=1, high=64, length=4),
+        Knob("width_multiplier", "float", low=0.0625, high=4.0, default=1.0),
+        Knob("base_filters", "int", low=1, high=512, default=64),
+        Knob("block", "choice", choices=BLOCKS),
+    )),
+    "cifar": Spec("resnet", PAPER, default_size=32, min_size=8, preprocessing="caffe", knobs=(
+        Knob("stage_blocks", "int_tuple", low=1, high=64, length=3),
+        Knob("width_multiplier", "float", low=0.0625, high=4.0, default=1.0),
+        Knob("base_filters", "int", low=1, high=512, default=16),
+        Knob("block", "choice", choices=BLOCKS, default="basic"),
+    )),
+}
 
 _KERAS_WEIGHTS = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
 _KERAS_HASHES = {
@@ -74,7 +91,7 @@ IMAGENET_WEIGHTS = {
 
 def preprocess_input(x, data_format=None):
     """keras.applications.resnet.preprocess_input: RGB -> BGR, ImageNet mean subtracted, no scaling."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
+    return preprocess_with(SPECS["imagenet"], x, data_format)
 
 
 
@@ -146,49 +163,52 @@ def imagenet_stem(x, filters, use_bias):
     return layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
 
 
-def _resnet_body(dataset, depth, shortcut, base_filters, use_bias):
-    if dataset == "imagenet":
-        block, stage_blocks = IMAGENET_DEPTHS[depth]
-    else:
-        block, stage_blocks = "basic", ((depth - 2) // 6,) * 3
-
+def _resnet_body(imagenet, block, stage_blocks, stage_filters, shortcut, use_bias):
     def body(x):
-        if dataset == "imagenet":
-            x = imagenet_stem(x, base_filters, use_bias)
+        if imagenet:
+            x = imagenet_stem(x, stage_filters[0], use_bias)
         else:
-            x = conv_bn(x, base_filters, 3, 1, use_bias, "conv1")
-        for stage, blocks in enumerate(stage_blocks):
-            x = residual_stage(x, block, blocks, base_filters * 2**stage, 1 if stage == 0 else 2, shortcut,
-                               use_bias, name=f"conv{stage + 2}")
+            x = conv_bn(x, stage_filters[0], 3, 1, use_bias, "conv1")
+        for stage, (blocks, filters) in enumerate(zip(stage_blocks, stage_filters)):
+            x = residual_stage(x, block, blocks, filters, 1 if stage == 0 else 2, shortcut, use_bias,
+                               name=f"conv{stage + 2}")
         return x
 
     return body
 
 
-def _check_depth(depth, dataset):
-    if dataset == "imagenet":
-        return check_choice("depth", depth, tuple(IMAGENET_DEPTHS))
+def _depth_layout(depth, variant):
+    """(block, stage_blocks) of a paper depth: Table 1 for ImageNet, 6n+2 for CIFAR."""
+    if variant == "imagenet":
+        return IMAGENET_DEPTHS[check_choice("depth", depth, tuple(IMAGENET_DEPTHS))]
     check_int("depth", depth, min_value=8)
     if (depth - 2) % 6:
         raise ValueError(
-            f"depth must be 6n+2 for dataset='cifar' (e.g. {', '.join(map(str, CIFAR_DEPTHS))}); got {depth!r}"
+            f"depth must be 6n+2 for variant='cifar' (e.g. {', '.join(map(str, CIFAR_DEPTHS))}); got {depth!r}"
         )
-    return depth
+    return "basic", ((depth - 2) // 6,) * 3
 
 
-def _default_name(dataset, depth, shortcut, plain, base_filters):
+def _default_name(variant, block, stage_blocks, shortcut, plain, base_filters, width_multiplier):
+    depth = 2 + (2 if block == "basic" else 3) * sum(stage_blocks)
     name = f"resnet{depth}"
-    if dataset == "cifar" and depth in IMAGENET_DEPTHS:
+    if (block, stage_blocks) not in (IMAGENET_DEPTHS.values() if variant == "imagenet" else [("basic", stage_blocks)]) \
+            or (variant == "cifar" and len(set(stage_blocks)) > 1):
+        name = f"resnet_{block}_{'-'.join(map(str, stage_blocks))}"
+    if variant == "cifar" and depth in IMAGENET_DEPTHS:
         name += "_cifar"
     if plain:
         name += "_plain"
-    elif shortcut != DEFAULT_SHORTCUT[dataset]:
+    elif shortcut != DEFAULT_SHORTCUT[variant]:
         name += f"_{shortcut.lower()}"
-    if base_filters != DEFAULT_BASE_FILTERS[dataset]:
+    if base_filters != DEFAULT_BASE_FILTERS[variant]:
         name += f"_w{base_filters}"
+    if width_multiplier != 1.0:
+        name += f"_x{width_multiplier:g}"
     return name
 
 
+@register_builder("resnet")
 def ResNet(
     include_top=True,
     weights=None,
@@ -199,70 +219,189 @@ def ResNet(
     classifier_activation="softmax",
     name=None,
     *,
-    depth=50,
-    dataset="imagenet",
+    variant="imagenet",
+    depth=None,
+    stage_blocks=None,
+    block=None,
+    width_multiplier=1.0,
+    base_filters=None,
     shortcut=None,
     plain=False,
-    base_filters=None,
     use_bias=True,
+    dataset=None,
 ):
-    """Instantiates a ResNet (v1) of any depth of the paper.
+    """Instantiates a ResNet (v1) of any depth and width.
 
     Args:
-        depth: 18, 34 (basic blocks), 50, 101 or 152 (bottleneck blocks) for `dataset="imagenet"`;
-            any 6n+2 (20, 32, 44, 56, 110, ...) for `dataset="cifar"`.
-        dataset: "imagenet" (224x224 inputs, 1000 classes, 7x7 stem, four stages) or "cifar" (32x32,
-            10 classes, 3x3 stem, three stages).
-        shortcut: where a block changes the shape, "B" (1x1 projection, the ImageNet default) or "A"
-            (identity with subsampling and zero-padded channels, no parameters, the CIFAR default).
+        variant: "imagenet" (224x224 inputs, 1000 classes, 7x7 stem, four stages) or "cifar" (32x32, 10 classes,
+            3x3 stem, three stages). `dataset` is its deprecated name.
+        depth: a paper depth: 18, 34 (basic blocks), 50, 101 or 152 (bottleneck blocks) for "imagenet"; any 6n+2
+            (20, 32, 44, 56, 110, ...) for "cifar". Sets `stage_blocks` and `block`; leave it unset to give those.
+            With neither, ResNet-50 ("imagenet") or ResNet-20 ("cifar").
+        stage_blocks: residual blocks per stage, 4 entries ("imagenet") or 3 ("cifar"), each in [1, 64].
+        block: "basic" (two 3x3 convolutions) or "bottleneck" (1x1-3x3-1x1, 4x expansion); default "bottleneck"
+            for "imagenet" and "basic" for "cifar".
+        width_multiplier: scales every stage's filters (in [0.0625, 4.0]; 1.0 is the paper).
+        base_filters: filters of the first stage before `width_multiplier` (doubled at each later stage);
+            64 ("imagenet") or 16 ("cifar").
+        shortcut: where a block changes the shape, "B" (1x1 projection, the ImageNet default) or "A" (identity
+            with subsampling and zero-padded channels, no parameters, the CIFAR default).
         plain: no shortcut connections at all (the paper's plain baselines); leave `shortcut` unset.
-        base_filters: filters of the first stage (doubled at each later stage); 64 (ImageNet) or 16 (CIFAR).
         use_bias: biases in the convolutions, as keras.applications' ResNet v1 has them.
-        The other arguments are keras.applications'; `classes` defaults to 1000 (ImageNet) or 10 (CIFAR).
-        `weights="imagenet"` loads keras.applications' files for depth 50, 101 and 152 with the defaults.
+        The other arguments are keras.applications'; `classes` defaults to 1000 ("imagenet") or 10 ("cifar").
+        `weights="imagenet"` loads keras.applications' files for depth 50, 101 and 152 at the paper's width.
     """
-    check_choice("dataset", dataset, DATASETS)
-    depth = _check_depth(depth, dataset)
+    variant = check_choice("variant", renamed_argument("dataset", "variant", dataset, variant, "imagenet"), VARIANTS)
+    spec = SPECS[variant]
+    if depth is not None:
+        if stage_blocks is not None or block is not None:
+            raise ValueError(f"depth sets stage_blocks and block: give depth or them, not both; got depth={depth!r}, "
+                             f"stage_blocks={stage_blocks!r}, block={block!r}")
+        block, stage_blocks = _depth_layout(depth, variant)
+    elif stage_blocks is None:
+        default_block, stage_blocks = _depth_layout(50 if variant == "imagenet" else 20, variant)
+        block = default_block if block is None else block
+    block = spec.knob("block").validate(block or ("bottleneck" if variant == "imagenet" else "basic"))
+    stage_blocks = spec.knob("stage_blocks").validate(stage_blocks)
+    width_multiplier = spec.knob("width_multiplier").validate(width_multiplier)
+    base_filters = DEFAULT_BASE_FILTERS[variant] if base_filters is None else spec.knob("base_filters").validate(
+        base_filters)
     check_bool("plain", plain)
     if plain and shortcut is not None:
         raise ValueError(f"shortcut must be left unset (None) when plain=True (no shortcuts); got {shortcut!r}")
     if not plain:
-        shortcut = DEFAULT_SHORTCUT[dataset] if shortcut is None else check_choice("shortcut", shortcut, SHORTCUTS)
-    base_filters = DEFAULT_BASE_FILTERS[dataset] if base_filters is None else check_int(
-        "base_filters", base_filters, min_value=1)
+        shortcut = DEFAULT_SHORTCUT[variant] if shortcut is None else check_choice("shortcut", shortcut, SHORTCUTS)
     check_bool("use_bias", use_bias)
-    imagenet = dataset == "imagenet"
-    keras_applications_graph = (
-        imagenet and depth in IMAGENET_WEIGHTS and shortcut == "B" and base_filters == 64 and use_bias
-    )
+    imagenet = variant == "imagenet"
+    stage_filters = [scale_filters(base_filters * 2**stage, width_multiplier) for stage in range(len(stage_blocks))]
+    paper_depth = next((d for d, layout in IMAGENET_DEPTHS.items() if layout == (block, stage_blocks)), None)
+    keras_applications_graph = (imagenet and paper_depth in IMAGENET_WEIGHTS and shortcut == "B"
+                                and stage_filters[0] == 64 and use_bias)
+    classes = classes if classes is not None else (1000 if imagenet else 10)
+    name = name or _default_name(variant, block, stage_blocks, shortcut, plain, base_filters, width_multiplier)
     return build_application(
-        _resnet_body(dataset, depth, None if plain else shortcut, base_filters, use_bias),
-        name=name or _default_name(dataset, depth, shortcut, plain, base_filters),
-        include_top=include_top,
-        weights=weights,
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        pooling=pooling,
-        classes=classes if classes is not None else (1000 if imagenet else 10),
-        classifier_activation=classifier_activation,
-        default_size=224 if imagenet else 32,
-        min_size=32 if imagenet else 8,
-        imagenet_weights=IMAGENET_WEIGHTS[depth] if keras_applications_graph else None,
+        _resnet_body(imagenet, block, stage_blocks, stage_filters, None if plain else shortcut, use_bias),
+        spec=spec,
+        imagenet_weights=IMAGENET_WEIGHTS[paper_depth] if keras_applications_graph else None,
+        **application_arguments(locals()),
     )
 
 
-def _variant(depth, dataset="imagenet"):
-    return register_variant(ResNet, f"ResNet{depth}", f"resnet{depth}", family="resnet", paper=PAPER,
-                            depth=depth, dataset=dataset)
+@register("resnet18", SPECS["imagenet"], variant="imagenet", stage_blocks=(2, 2, 2, 2), block="basic")
+def ResNet18(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+             classifier_activation="softmax", name="resnet18", **kwargs):
+    """Instantiates ResNet-18 (Table 1: basic blocks (2, 2, 2, 2)).
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `width_multiplier`, `stage_blocks`) is `ResNet`'s.
+    """
+    return ResNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                  **preset("resnet18", kwargs))
 
 
-ResNet18 = _variant(18)
-ResNet34 = _variant(34)
-ResNet50 = _variant(50)
-ResNet101 = _variant(101)
-ResNet152 = _variant(152)
-ResNet20 = _variant(20, "cifar")
-ResNet32 = _variant(32, "cifar")
-ResNet44 = _variant(44, "cifar")
-ResNet56 = _variant(56, "cifar")
-ResNet110 = _variant(110, "cifar")
+@register("resnet34", SPECS["imagenet"], variant="imagenet", stage_blocks=(3, 4, 6, 3), block="basic")
+def ResNet34(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+             classifier_activation="softmax", name="resnet34", **kwargs):
+    """Instantiates ResNet-34 (Table 1: basic blocks (3, 4, 6, 3)).
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `width_multiplier`, `stage_blocks`) is `ResNet`'s.
+    """
+    return ResNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                  **preset("resnet34", kwargs))
+
+
+@register("resnet50", SPECS["imagenet"], variant="imagenet", stage_blocks=(3, 4, 6, 3), block="bottleneck")
+def ResNet50(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+             classifier_activation="softmax", name="resnet50", **kwargs):
+    """Instantiates ResNet-50 (Table 1: bottleneck blocks (3, 4, 6, 3)). Same graph as `keras.applications.ResNet50`; `weights="imagenet"` loads its file.
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `width_multiplier`, `stage_blocks`) is `ResNet`'s.
+    """
+    return ResNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                  **preset("resnet50", kwargs))
+
+
+@register("resnet101", SPECS["imagenet"], variant="imagenet", stage_blocks=(3, 4, 23, 3), block="bottleneck")
+def ResNet101(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+             classifier_activation="softmax", name="resnet101", **kwargs):
+    """Instantiates ResNet-101 (Table 1: bottleneck blocks (3, 4, 23, 3)). Same graph as `keras.applications.ResNet101`; `weights="imagenet"` loads its file.
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `width_multiplier`, `stage_blocks`) is `ResNet`'s.
+    """
+    return ResNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                  **preset("resnet101", kwargs))
+
+
+@register("resnet152", SPECS["imagenet"], variant="imagenet", stage_blocks=(3, 8, 36, 3), block="bottleneck")
+def ResNet152(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+             classifier_activation="softmax", name="resnet152", **kwargs):
+    """Instantiates ResNet-152 (Table 1: bottleneck blocks (3, 8, 36, 3)). Same graph as `keras.applications.ResNet152`; `weights="imagenet"` loads its file.
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `width_multiplier`, `stage_blocks`) is `ResNet`'s.
+    """
+    return ResNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                  **preset("resnet152", kwargs))
+
+
+@register("resnet20", SPECS["cifar"], variant="cifar", stage_blocks=(3, 3, 3), block="basic")
+def ResNet20(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=10,
+             classifier_activation="softmax", name="resnet20", **kwargs):
+    """Instantiates ResNet-20 (section 4.2, 6n+2 with n = 3: basic blocks (3, 3, 3)).
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `width_multiplier`, `stage_blocks`) is `ResNet`'s.
+    """
+    return ResNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                  **preset("resnet20", kwargs))
+
+
+@register("resnet32", SPECS["cifar"], variant="cifar", stage_blocks=(5, 5, 5), block="basic")
+def ResNet32(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=10,
+             classifier_activation="softmax", name="resnet32", **kwargs):
+    """Instantiates ResNet-32 (section 4.2, 6n+2 with n = 5: basic blocks (5, 5, 5)).
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `width_multiplier`, `stage_blocks`) is `ResNet`'s.
+    """
+    return ResNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                  **preset("resnet32", kwargs))
+
+
+@register("resnet44", SPECS["cifar"], variant="cifar", stage_blocks=(7, 7, 7), block="basic")
+def ResNet44(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=10,
+             classifier_activation="softmax", name="resnet44", **kwargs):
+    """Instantiates ResNet-44 (section 4.2, 6n+2 with n = 7: basic blocks (7, 7, 7)).
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `width_multiplier`, `stage_blocks`) is `ResNet`'s.
+    """
+    return ResNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                  **preset("resnet44", kwargs))
+
+
+@register("resnet56", SPECS["cifar"], variant="cifar", stage_blocks=(9, 9, 9), block="basic")
+def ResNet56(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=10,
+             classifier_activation="softmax", name="resnet56", **kwargs):
+    """Instantiates ResNet-56 (section 4.2, 6n+2 with n = 9: basic blocks (9, 9, 9)).
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `width_multiplier`, `stage_blocks`) is `ResNet`'s.
+    """
+    return ResNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                  **preset("resnet56", kwargs))
+
+
+@register("resnet110", SPECS["cifar"], variant="cifar", stage_blocks=(18, 18, 18), block="basic")
+def ResNet110(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=10,
+             classifier_activation="softmax", name="resnet110", **kwargs):
+    """Instantiates ResNet-110 (section 4.2, 6n+2 with n = 18: basic blocks (18, 18, 18)).
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `width_multiplier`, `stage_blocks`) is `ResNet`'s.
+    """
+    return ResNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                  **preset("resnet110", kwargs))
