@@ -30,7 +30,11 @@ def test_sampled_configurations_build(family, shape):
         assert model.count_params() > 0
         for knob in fam_space.knobs.values():
             for name, value in values.items():
-                if name.startswith(f"{family}/{knob.name}"):
+                if not name.startswith(f"{family}/{knob.name}"):
+                    continue
+                if knob.kind == "choice":
+                    assert value in knob.choices, (name, value)
+                elif knob.kind != "bool":
                     assert knob.low <= value <= knob.high, (name, value)
 
 
@@ -38,17 +42,22 @@ def test_ranges_scale_with_the_input():
     small, large = keras_tuner.HyperParameters(), keras_tuner.HyperParameters()
     ResNetHyperModel((28, 28, 1), 10).build(small)
     choose_knobs(large, space.family_space("resnet"), 224)  # bounds only: no 224x224 ResNet is built
-    knob = space.family_space("resnet").knobs["base_filters"]
-    assert small.get("resnet/base_filters") is not None
-    assert {p.name: p.max_value for p in small.space if p.name == "resnet/base_filters"} == {
-        "resnet/base_filters": knob.default}
-    assert {p.name: p.max_value for p in large.space if p.name == "resnet/base_filters"} == {
-        "resnet/base_filters": knob.high}
+    resnet = space.family_space("resnet")
+    highs = lambda hp: {p.name: p.max_value for p in hp.space if p.name.startswith("resnet/") and hasattr(p, "max_value")}  # noqa: E731
+    # 28x28 is below ResNet-20's 32x32: depth and width stop at the paper's (3 blocks a stage, 16 filters).
+    assert highs(small) == {"resnet/stage_blocks_0": 3, "resnet/stage_blocks_1": 3, "resnet/stage_blocks_2": 3,
+                            "resnet/width_multiplier": 1.0, "resnet/base_filters": 16}
+    assert highs(large) == {"resnet/stage_blocks_0": resnet.knobs["stage_blocks"].high,
+                            "resnet/stage_blocks_1": resnet.knobs["stage_blocks"].high,
+                            "resnet/stage_blocks_2": resnet.knobs["stage_blocks"].high,
+                            "resnet/width_multiplier": resnet.knobs["width_multiplier"].high,
+                            "resnet/base_filters": resnet.knobs["base_filters"].high}
 
 
 def test_paper_configuration_matches_the_registered_model():
     hp = keras_tuner.HyperParameters()
-    hp.values.update({"resnet/stage_blocks": 3, "resnet/base_filters": 16})
+    hp.values.update({"resnet/stage_blocks_0": 3, "resnet/stage_blocks_1": 3, "resnet/stage_blocks_2": 3,
+                      "resnet/base_filters": 16, "resnet/width_multiplier": 1.0, "resnet/block": "basic"})
     model = ResNetHyperModel((32, 32, 1), 10).build(hp)
     # ResNet-20 (0.27M parameters in the paper) takes RGB: its stem has 2 x 9 x 16 more weights than ours.
     assert model.count_params() == keras_cnns.model_info("resnet20")["parameters"] - 2 * 9 * 16

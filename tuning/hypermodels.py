@@ -19,15 +19,17 @@ import keras_tuner
 from keras_cnns.checks import check_choice, check_int, check_int_sequence, check_type
 from keras_cnns.training import compile_with_recipe, get_recipe, list_recipes
 from tuning.space import families as known_families
-from tuning.space import family_space
+from tuning.space import family_space, paper_value
 
 
-def _scaled_high(knob, side, default_size, index=None):
-    high = knob.high if index is None or not isinstance(knob.high, (tuple, list)) else knob.high[index]
-    low = knob.low if index is None or not isinstance(knob.low, (tuple, list)) else knob.low[index]
-    default = knob.default if index is None else knob.default[index]
-    if side < default_size and default is not None:
-        high = max(low, min(high, default))
+def knob_bounds(space, knob, side, index=None):
+    """`knob`'s (low, high) for an input of `side` pixels: high is the paper's value below `default_size`."""
+    low, high = knob.low, knob.high
+    paper = paper_value(space, knob)
+    if paper is not None and index is not None:
+        paper = paper[index]
+    if side < space.default_size and paper is not None:
+        high = max(low, min(high, paper))
     return low, high
 
 
@@ -37,16 +39,16 @@ def choose_knobs(hp, space, side) -> dict:
     for knob in space.knobs.values():
         name = f"{space.family}/{knob.name}"
         if knob.kind == "int":
-            chosen[knob.name] = hp.Int(name, *_scaled_high(knob, side, space.default_size))
+            chosen[knob.name] = hp.Int(name, *knob_bounds(space, knob, side))
         elif knob.kind == "float":
-            low, high = _scaled_high(knob, side, space.default_size)
+            low, high = knob_bounds(space, knob, side)
             chosen[knob.name] = hp.Float(name, low, high) if high > low else hp.Fixed(name, low)
         elif knob.kind == "choice":
-            chosen[knob.name] = hp.Choice(name, list(knob.choices), default=knob.default)
+            chosen[knob.name] = hp.Choice(name, list(knob.choices), default=paper_value(space, knob))
         elif knob.kind == "bool":
-            chosen[knob.name] = hp.Boolean(name, default=bool(knob.default))
+            chosen[knob.name] = hp.Boolean(name, default=bool(paper_value(space, knob)))
         elif knob.kind == "int_tuple":
-            chosen[knob.name] = tuple(hp.Int(f"{name}_{i}", *_scaled_high(knob, side, space.default_size, i))
+            chosen[knob.name] = tuple(hp.Int(f"{name}_{i}", *knob_bounds(space, knob, side, i))
                                       for i in range(knob.length))
         else:
             raise ValueError(f"knob {knob.name!r} of family {space.family!r} has unknown kind {knob.kind!r}")

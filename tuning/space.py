@@ -1,18 +1,20 @@
 """What a search may vary per family: the family's builder, the preset of its representative model, its
-knobs (name, kind, bounds, paper default) and its smallest input, read from `keras_cnns.model_spec` where
-the zoo has it.
+knobs (name, kind, bounds, paper value) and its smallest input, read from `keras_cnns.model_spec`.
 
-Until every builder declares its knobs (the design-space issue), `INTERIM_SPACES` describes the families
-whose builders already take depth and width arguments, and `to_builder_kwargs` maps the knob values to them.
+Until every family declares its knobs (the design-space issue), `INTERIM_SPACES` describes those whose
+builders already take depth and width arguments under other names, and `to_builder_kwargs` maps the knob
+values to them; a family's spec replaces its interim entry as soon as the spec has knobs.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+import inspect
+from typing import Callable
 
 import keras_cnns
 from keras_cnns.checks import check_choice
+from keras_cnns.registry import Knob
 
 # The model of each family whose spec a search starts from (the smallest of the paper's models).
 REPRESENTATIVE = {
@@ -25,19 +27,6 @@ REPRESENTATIVE = {
 
 
 @dataclasses.dataclass(frozen=True)
-class Knob:
-    """One searchable builder argument (the design-space contract's fields)."""
-
-    name: str
-    kind: str  # "int" | "float" | "choice" | "int_tuple" | "bool"
-    low: Any = None
-    high: Any = None
-    length: int | None = None
-    choices: tuple = ()
-    default: Any = None
-
-
-@dataclasses.dataclass(frozen=True)
 class FamilySpace:
     family: str
     builder: Callable
@@ -46,14 +35,6 @@ class FamilySpace:
     default_size: int
     min_size: int
     to_builder_kwargs: Callable[[dict], dict] = dict
-
-
-def _resnet_kwargs(chosen):
-    kwargs = dict(chosen)
-    blocks = kwargs.pop("stage_blocks", None)
-    if blocks is not None:  # today's builder takes one depth, 6n+2, with n blocks in each of the 3 stages
-        kwargs["depth"] = 6 * blocks + 2
-    return kwargs
 
 
 def _mobilenet_kwargs(chosen):
@@ -71,12 +52,6 @@ def _densenet_kwargs(chosen):
 
 
 INTERIM_SPACES = {
-    "lenet": FamilySpace("lenet", keras_cnns.LeNet5, {"variant": "modern"}, {}, 32, 32),
-    "resnet": FamilySpace(
-        "resnet", keras_cnns.ResNet, {"dataset": "cifar"},
-        {"stage_blocks": Knob("stage_blocks", "int", 1, 18, default=3),
-         "base_filters": Knob("base_filters", "int", 4, 64, default=16)},
-        32, 8, _resnet_kwargs),
     "mobilenet": FamilySpace(
         "mobilenet", keras_cnns.MobileNet, {},
         {"width_multiplier": Knob("width_multiplier", "float", 0.125, 1.0, default=0.25)},
@@ -89,17 +64,32 @@ INTERIM_SPACES = {
 }
 
 
+def _spec_space(family) -> FamilySpace | None:
+    """The space the zoo declares for `family`'s representative model (None while it declares no knobs)."""
+    if family not in keras_cnns.list_families():
+        return None
+    spec = keras_cnns.model_spec(REPRESENTATIVE[family])
+    if not spec.knobs:
+        return None
+    return FamilySpace(family, spec.builder, dict(spec.preset), dict(spec.knobs), spec.default_size, spec.min_size)
+
+
 def families() -> list[str]:
     """Families a search can vary today."""
-    if hasattr(keras_cnns, "model_spec"):
-        return sorted(f for f in REPRESENTATIVE if f in keras_cnns.list_families())
-    return sorted(INTERIM_SPACES)
+    return sorted(f for f in REPRESENTATIVE if f in INTERIM_SPACES or _spec_space(f) is not None)
 
 
 def family_space(family) -> FamilySpace:
     """The search space of `family` (one of `families()`)."""
     check_choice("family", family, families())
-    if not hasattr(keras_cnns, "model_spec"):
-        return INTERIM_SPACES[family]
-    spec = keras_cnns.model_spec(REPRESENTATIVE[family])
-    return FamilySpace(family, spec.builder, dict(spec.preset), dict(spec.knobs), spec.default_size, spec.min_size)
+    return _spec_space(family) or INTERIM_SPACES[family]
+
+
+def paper_value(space: FamilySpace, knob):
+    """The value of `knob` in the family's paper model: the knob's default, else the preset's, else the builder's."""
+    if knob.default is not None:
+        return knob.default
+    if knob.name in space.preset:
+        return space.preset[knob.name]
+    parameter = inspect.signature(space.builder).parameters.get(knob.name)
+    return None if parameter is None or parameter.default is inspect.Parameter.empty else parameter.default
