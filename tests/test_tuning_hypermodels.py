@@ -46,18 +46,17 @@ def test_ranges_scale_with_the_input():
     highs = lambda hp: {p.name: p.max_value for p in hp.space if p.name.startswith("resnet/") and hasattr(p, "max_value")}  # noqa: E731
     # 28x28 is below ResNet-20's 32x32: depth and width stop at the paper's (3 blocks a stage, 16 filters).
     assert highs(small) == {"resnet/stage_blocks_0": 3, "resnet/stage_blocks_1": 3, "resnet/stage_blocks_2": 3,
-                            "resnet/width_multiplier": 1.0, "resnet/base_filters": 16}
+                            "resnet/base_filters": 16}
     assert highs(large) == {"resnet/stage_blocks_0": resnet.knobs["stage_blocks"].high,
                             "resnet/stage_blocks_1": resnet.knobs["stage_blocks"].high,
                             "resnet/stage_blocks_2": resnet.knobs["stage_blocks"].high,
-                            "resnet/width_multiplier": resnet.knobs["width_multiplier"].high,
                             "resnet/base_filters": resnet.knobs["base_filters"].high}
 
 
 def test_paper_configuration_matches_the_registered_model():
     hp = keras_tuner.HyperParameters()
     hp.values.update({"resnet/stage_blocks_0": 3, "resnet/stage_blocks_1": 3, "resnet/stage_blocks_2": 3,
-                      "resnet/base_filters": 16, "resnet/width_multiplier": 1.0, "resnet/block": "basic"})
+                      "resnet/base_filters": 16, "resnet/block": "basic"})
     model = ResNetHyperModel((32, 32, 1), 10).build(hp)
     # ResNet-20 (0.27M parameters in the paper) takes RGB: its stem has 2 x 9 x 16 more weights than ours.
     assert model.count_params() == keras_cnns.model_info("resnet20")["parameters"] - 2 * 9 * 16
@@ -79,3 +78,11 @@ def test_bad_arguments_name_themselves():
         hypermodel_for([], (28, 28, 1), 10)
     with pytest.raises(ValueError, match="recipe must be one of"):
         hypermodel_for("resnet", (28, 28, 1), 10, recipes=("fast",))
+
+
+def test_width_multiplier_is_left_out_only_where_base_filters_sets_the_same_widths():
+    from tuning.hypermodels import searched_knobs
+
+    resnet, lenet = space.family_space("resnet"), space.family_space("lenet")
+    assert "width_multiplier" in resnet.knobs and "width_multiplier" not in searched_knobs(resnet)
+    assert searched_knobs(lenet) == list(lenet.knobs)

@@ -33,10 +33,17 @@ def knob_bounds(space, knob, side, index=None):
     return low, high
 
 
-def choose_knobs(hp, space, side) -> dict:
-    """Register `space`'s knobs in `hp` (named "family/knob") and return the chosen values."""
+def searched_knobs(space) -> list[str]:
+    """The knobs a search varies by default: all of them, except `width_multiplier` where `base_filters` is
+    there too (both scale the same widths; searching both only adds equivalent configurations)."""
+    return [name for name in space.knobs if not (name == "width_multiplier" and "base_filters" in space.knobs)]
+
+
+def choose_knobs(hp, space, side, names=None) -> dict:
+    """Register `space`'s knobs `names` (default `searched_knobs`) in `hp` as "family/knob"; the chosen values."""
     chosen = {}
-    for knob in space.knobs.values():
+    names = searched_knobs(space) if names is None else names
+    for knob in (space.knobs[name] for name in names):
         name = f"{space.family}/{knob.name}"
         if knob.kind == "int":
             chosen[knob.name] = hp.Int(name, *knob_bounds(space, knob, side))

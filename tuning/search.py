@@ -31,18 +31,14 @@ TUNERS = {"random": keras_tuner.RandomSearch, "bayesian": keras_tuner.BayesianOp
           "hyperband": keras_tuner.Hyperband}
 OBJECTIVE = keras_tuner.Objective("val_accuracy", "max")
 SPACE_FILE = "space.json"
-FIGURES = ("val_accuracy", "params", "macs", "size_bytes", "size_kb", "latency_ms", "ram_kb", "flash_kb",
-           "rejected", "fit_seconds", "measure_seconds")
+FIGURES = ("message", "val_accuracy", "params", "macs", "size_bytes", "size_kb", "latency_ms", "ram_kb",
+           "flash_kb", "rejected", "fit_seconds", "measure_seconds")
 CALIBRATION_IMAGES = 64
-
-
-class BudgetSpent(Exception):
-    """Raised between trials once the search's time budget is spent (ends `search` cleanly)."""
 
 
 class HardwareAwareMixin:
     """Added in front of a keras-tuner tuner class: hardware figures per trial, pre-training rejection,
-    a time budget and a progress callback. See the module docstring."""
+    a time budget (no trial starts after `deadline`, a `time.monotonic()` value) and a progress callback."""
 
     def __init__(self, hypermodel, *, constraints=None, representative_images=None, latency_runs=LATENCY_RUNS,
                  micro=False, deadline=None, progress=None, **kwargs):
@@ -55,6 +51,18 @@ class HardwareAwareMixin:
         self.finished_here = []  # ids of the trials this process ran (a resumed search ran others before)
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner from ..."
             super().__init__(hypermodel, **kwargs)
+        if deadline is not None and hasattr(self.oracle, "trials"):  # local or chief; a worker asks the chief
+            self.oracle.create_trial = self._until_deadline(self.oracle.create_trial)
+
+    def _until_deadline(self, create_trial):
+        """The oracle's `create_trial`, answering STOPPED (as at max_trials) once the deadline has passed."""
+        def create_trial_until_deadline(tuner_id):
+            if time.monotonic() >= self.deadline:
+                # max_trials is not part of the oracle's saved state: a resumed search starts from its own.
+                self.oracle.max_trials = max(1, len(self.oracle.trials))
+            return create_trial(tuner_id)
+
+        return create_trial_until_deadline
 
     def rejection(self, model) -> dict | None:
         """The figures of `model` if they already break a constraint before training, else None."""
@@ -78,16 +86,15 @@ class HardwareAwareMixin:
         started = time.perf_counter()
         history = self.hypermodel.fit(hp, model, *args, **kwargs)
         fitted = time.perf_counter()
-        figures = {**graph_figures(model),
-                   **int8_figures(model, self.representative_images, latency_runs=self.latency_runs,
-                                  micro=self.micro)}
+        try:
+            hardware = int8_figures(model, self.representative_images, latency_runs=self.latency_runs,
+                                    micro=self.micro)
+        except ValueError as err:  # e.g. a configuration LiteRT's XNNPACK delegate cannot prepare
+            raise keras_tuner.errors.FailedTrialError(f"int8 export or LiteRT run failed: {err}") from None
+        figures = {**graph_figures(model), **hardware}
         accuracies = history.history.get("val_accuracy") or [0.0]
         return {"val_accuracy": float(np.nanmax(accuracies)), **figures, "rejected": 0.0,
                 "fit_seconds": fitted - started, "measure_seconds": time.perf_counter() - fitted}
-
-    def pre_create_trial(self):
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise BudgetSpent
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
@@ -118,6 +125,8 @@ def trial_rows(oracle) -> list[dict]:
         if trial.status not in ("COMPLETED", "INVALID", "FAILED"):
             continue
         row = {"trial_id": trial_id, "status": trial.status}
+        if trial.status != "COMPLETED" and trial.message:
+            row["message"] = trial.message.strip().splitlines()[-1]
         row.update({k: v for k, v in trial.hyperparameters.values.items()})
         for name in FIGURES:
             if trial.metrics.exists(name):
@@ -203,7 +212,7 @@ def _representative_images(dataset):
 def search(data="digits", *, family=None, families=None, tuner="random", max_trials=20, max_minutes=None,
            epochs=3, max_size_kb=None, max_latency_ms=None, max_params=None, max_macs=None, max_ram_kb=None,
            max_flash_kb=None, objectives=("accuracy", "size"), directory="runs/tune", project_name="search",
-           overwrite=False, batch_size=64, validation_split=0.1, recipes=("modern",), latency_runs=LATENCY_RUNS,
+           overwrite=False, batch_size=32, validation_split=0.1, recipes=("modern",), latency_runs=LATENCY_RUNS,
            seed=0, distribution_strategy=None, progress=None) -> SearchResult:
     """Search depth and width of `family` (or across `families`) on `data` for accurate, small, fast models.
 
@@ -268,8 +277,7 @@ def search(data="digits", *, family=None, families=None, tuner="random", max_tri
     os.makedirs(project_dir, exist_ok=True)
     pareto.save_json(space, os.path.join(project_dir, SPACE_FILE))
     fit_kwargs = {} if tuner == "hyperband" else {"epochs": epochs}
-    with contextlib.suppress(BudgetSpent):
-        search_tuner.search(dataset.train, validation_data=dataset.validation, verbose=0, **fit_kwargs)
+    search_tuner.search(dataset.train, validation_data=dataset.validation, verbose=0, **fit_kwargs)
     if not hasattr(search_tuner.oracle, "trials"):  # a worker: the chief holds the trials
         return None
     result = SearchResult(trial_rows(search_tuner.oracle), objectives, constraints, project_dir,
