@@ -43,7 +43,10 @@ def test_ranges_scale_with_the_input():
     ResNetHyperModel((28, 28, 1), 10).build(small)
     choose_knobs(large, space.family_space("resnet"), 224)  # bounds only: no 224x224 ResNet is built
     resnet = space.family_space("resnet")
-    highs = lambda hp: {p.name: p.max_value for p in hp.space if p.name.startswith("resnet/") and hasattr(p, "max_value")}  # noqa: E731
+
+    def highs(hp):
+        return {p.name: p.max_value for p in hp.space if p.name.startswith("resnet/") and hasattr(p, "max_value")}
+
     # 28x28 is below ResNet-20's 32x32: depth and width stop at the paper's (3 blocks a stage, 16 filters).
     assert highs(small) == {"resnet/stage_blocks_0": 3, "resnet/stage_blocks_1": 3, "resnet/stage_blocks_2": 3,
                             "resnet/base_filters": 16}

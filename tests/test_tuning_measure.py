@@ -38,3 +38,19 @@ def test_micro_figures_need_tflite_micro_or_say_so():
             measure.micro_figures(b"")
     else:
         pytest.skip("tflite.micro is present; its figures are tested with the search")
+
+
+def test_size_estimate_of_an_untrained_model_matches_it_trained():
+    import keras_cnns
+
+    model = keras_cnns.ResNet(variant="cifar", stage_blocks=(1, 2, 1), base_filters=6, block="bottleneck",
+                              input_shape=(8, 8, 1), classes=10)
+    rng = np.random.default_rng(0)
+    images, labels = rng.random((64, 8, 8, 1), dtype=np.float32), rng.integers(0, 10, 64)
+    untrained = len(measure.int8_flatbuffer(model, images))
+    estimate = measure.int8_size_estimate(model, images)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(images, labels, epochs=1, verbose=0)
+    trained = len(measure.int8_flatbuffer(model, images))
+    assert untrained < 0.8 * trained  # shared zero biases and identity batch norms
+    assert abs(estimate - trained) <= 0.03 * trained

@@ -1,13 +1,13 @@
 """`tuning.search`: a hardware-aware keras-tuner search whose result is a Pareto front.
 
 keras-tuner stays the engine (its oracles choose configurations, store trials, resume a project with
-`overwrite=False` and run chief/worker searches); `HardwareAwareTuner` adds to each trial, as trial metrics,
+`overwrite=False` and run chief/worker searches); `HardwareAwareMixin` adds to each trial, as trial metrics,
 the model's parameters and multiply-adds and its int8 `.tflite` size and LiteRT batch-1 latency, and
-rejects a configuration before training when its parameters, multiply-adds or (untrained) int8 size already
-break a constraint. A rejected trial is recorded with validation accuracy 0, so that the oracle steers away
-from it, and `rejected` = 1; it is never on the front. keras-tuner ranks trials by validation accuracy
-alone; the multi-objective answer is `SearchResult.front`, the non-dominated trials over `objectives`
-among those that meet every constraint.
+rejects a configuration before training when its parameters, multiply-adds or estimated int8 size
+(`tuning.measure.int8_size_estimate`) already break a constraint. A rejected trial is recorded with
+validation accuracy 0, so that the oracle steers away from it, and `rejected` = 1; it is never on the
+front. keras-tuner ranks trials by validation accuracy alone; the multi-objective answer is
+`SearchResult.front`, the non-dominated trials over `objectives` among those that meet every constraint.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 from keras_cnns.checks import check_bool, check_choice, check_float, check_int, check_type
 from tuning import pareto
 from tuning.hypermodels import hypermodel_for
-from tuning.measure import LATENCY_RUNS, graph_figures, int8_figures, int8_flatbuffer, micro_report_function
+from tuning.measure import LATENCY_RUNS, graph_figures, int8_figures, int8_size_estimate, micro_report_function
 from tuning.space import families as known_families
 
 TUNERS = {"random": keras_tuner.RandomSearch, "bayesian": keras_tuner.BayesianOptimization,
@@ -34,6 +34,20 @@ SPACE_FILE = "space.json"
 FIGURES = ("message", "val_accuracy", "params", "macs", "size_bytes", "size_kb", "latency_ms", "ram_kb",
            "flash_kb", "rejected", "fit_seconds", "measure_seconds")
 CALIBRATION_IMAGES = 64
+
+
+def stop_after(oracle, deadline):
+    """Make `oracle` answer STOPPED (as at max_trials) to trial requests once `time.monotonic()` passes
+    `deadline`: no trial starts after it, running ones finish."""
+    create_trial = oracle.create_trial
+
+    def create_trial_until_deadline(tuner_id):
+        if time.monotonic() >= deadline:
+            # max_trials is not part of the oracle's saved state: a resumed search starts from its own.
+            oracle.max_trials = max(1, len(oracle.trials))
+        return create_trial(tuner_id)
+
+    oracle.create_trial = create_trial_until_deadline
 
 
 class HardwareAwareMixin:
@@ -52,17 +66,7 @@ class HardwareAwareMixin:
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner from ..."
             super().__init__(hypermodel, **kwargs)
         if deadline is not None and hasattr(self.oracle, "trials"):  # local or chief; a worker asks the chief
-            self.oracle.create_trial = self._until_deadline(self.oracle.create_trial)
-
-    def _until_deadline(self, create_trial):
-        """The oracle's `create_trial`, answering STOPPED (as at max_trials) once the deadline has passed."""
-        def create_trial_until_deadline(tuner_id):
-            if time.monotonic() >= self.deadline:
-                # max_trials is not part of the oracle's saved state: a resumed search starts from its own.
-                self.oracle.max_trials = max(1, len(self.oracle.trials))
-            return create_trial(tuner_id)
-
-        return create_trial_until_deadline
+            stop_after(self.oracle, deadline)
 
     def rejection(self, model) -> dict | None:
         """The figures of `model` if they already break a constraint before training, else None."""
@@ -72,8 +76,7 @@ class HardwareAwareMixin:
         if not broken and limit is not None and figures["params"] / 1000 > limit:
             broken = [f"at least {figures['params'] / 1000:g} KB of int8 weights > max_size_kb {limit:g}"]
         if not broken and limit is not None:
-            # Untrained, the converter shares the identical zero biases: a lower bound of the trained size.
-            figures["size_kb"] = len(int8_flatbuffer(model, self.representative_images)) / 1000
+            figures["size_kb"] = int8_size_estimate(model, self.representative_images) / 1000
             broken = pareto.violations(figures, self.constraints)
         return {**figures, "val_accuracy": 0.0, "rejected": 1.0} if broken else None
 

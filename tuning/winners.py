@@ -34,7 +34,8 @@ def build_trial_model(space: dict, trial: dict):
     return model, recipe, hp.values.get("learning_rate")
 
 
-def _arrays(dataset_split):
+def split_arrays(dataset_split):
+    """(images, labels) arrays of a batched `(images, labels)` tf.data split."""
     images, labels = zip(*((x.numpy(), y.numpy()) for x, y in dataset_split))
     return np.concatenate(images), np.concatenate(labels)
 
@@ -68,8 +69,8 @@ def finish_winners(result: SearchResult, data, *, members=None, epochs=10, qat=F
     dataset = load_dataset(data, batch_size=batch_size, validation_split=0.0, seed=seed)
     if dataset.test is None:
         raise ValueError(f"data must have a held-out test split to score the winners on; {dataset.source!r} has none")
-    train_images, train_labels = _arrays(dataset.train)
-    test_images, test_labels = _arrays(dataset.test)
+    train_images, train_labels = split_arrays(dataset.train)
+    test_images, test_labels = split_arrays(dataset.test)
 
     reports = []
     for member in members:
