@@ -9,33 +9,55 @@ import time
 
 import pytest
 
+import numpy as np
+
 from keras_cnns.data import load_digits
+from keras_cnns.flops import count_multiply_adds
 from tuning import pareto
-from tuning.search import search
+from tuning.measure import int8_size_estimate
+from tuning.search import HardwareAwareMixin, search
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGES = 600  # of the digits: a short fit, long enough to be killed in
 SMALL = {"data": "digits", "family": "resnet", "epochs": 1, "latency_runs": 3}
 
 
-def test_trials_carry_figures_and_the_front_meets_the_constraints(tmp_path):
-    result = search(**SMALL, max_trials=4, max_params=12_000, directory=str(tmp_path), project_name="p")
-    assert len(result.trials) == 4
+def test_trials_carry_figures_and_the_front_is_theirs(tmp_path):
+    result = search(**SMALL, max_trials=2, directory=str(tmp_path), project_name="p")
+    assert len(result.trials) == 2
     completed = [t for t in result.trials if t["status"] == "COMPLETED"]
-    assert len(completed) >= 3  # a configuration LiteRT cannot run is a FAILED trial, with its message
+    assert completed  # a configuration LiteRT cannot run is a FAILED trial, with its message
     for trial in completed:
-        if trial["params"] > 12_000:
-            assert trial["rejected"] == 1 and "fit_seconds" not in trial  # never trained
-        else:
-            assert trial["rejected"] == 0 and trial["fit_seconds"] > 0
-            assert trial["size_bytes"] > trial["params"]  # int8 weights plus int32 biases and the graph
-            assert trial["latency_ms"] > 0
-    trained = [t for t in completed if not t["rejected"]]
-    assert {t["trial_id"] for t in result.front} == {t["trial_id"] for t in pareto.pareto_front(trained)}
+        assert trial["rejected"] == 0 and trial["fit_seconds"] > 0
+        assert trial["size_bytes"] > trial["params"]  # int8 weights plus int32 biases and the graph
+        assert trial["latency_ms"] > 0
+    assert {t["trial_id"] for t in result.front} == {t["trial_id"] for t in pareto.pareto_front(completed)}
     assert result.best() in result.front
     for name in ("trials.csv", "front.csv", "front.json", "front.png"):
         assert os.path.getsize(tmp_path / "p" / name) > 0
     assert json.loads((tmp_path / "p" / "front.json").read_text())["front"] == result.front
+
+
+def test_configurations_over_a_limit_are_rejected_before_training():
+    import keras_cnns
+
+    model = keras_cnns.ResNet(variant="cifar", stage_blocks=(1, 1, 1), base_filters=8, input_shape=(8, 8, 1),
+                              classes=10)
+    images = np.random.default_rng(0).random((8, 8, 8, 1), dtype=np.float32)
+    params = model.count_params()
+
+    def rejection(**constraints):
+        tuner = type("Probe", (HardwareAwareMixin,), {"__init__": lambda self: None})()
+        tuner.constraints, tuner.representative_images = constraints, images
+        return tuner.rejection(model)
+
+    assert rejection(max_params=params) is None
+    assert rejection(max_params=params - 1) == {"params": params, "macs": count_multiply_adds(model),
+                                                "val_accuracy": 0.0, "rejected": 1.0}
+    estimate = int8_size_estimate(model, images) / 1000
+    assert rejection(max_size_kb=estimate) is None
+    assert rejection(max_size_kb=estimate - 0.001)["size_kb"] == estimate
+    assert rejection(max_size_kb=params / 1000 - 0.001)["rejected"] == 1  # 1 byte a weight: no export needed
 
 
 def test_a_constraint_no_trial_meets_is_reported_not_violated(tmp_path):
