@@ -91,11 +91,6 @@ def load_idx_split(directory, *, train_size: int = 8000, files=MNIST_T10K_FILES)
 # keras.applications.imagenet_utils modes ("caffe": BGR mean subtraction as AlexNet/VGG/ResNet, "tf": scale to
 # [-1, 1] as Inception/MobileNet, "torch": ImageNet mean/std), plus "unit" (x / 255) and "none" (raw 0-255).
 PREPROCESSING_MODES = ("unit", "none", "caffe", "tf", "torch")
-_LEGACY_PREPROCESSING = {  # TRANSITIONAL: removed once every family has a Spec
-    "alexnet": "caffe", "zfnet": "caffe", "vgg": "caffe", "nin": "caffe", "resnet": "caffe",
-    "googlenet": "tf", "inception": "tf", "inception_resnet": "tf", "mobilenet": "tf", "squeezenet": "caffe",
-    "densenet": "torch", "shufflenet": "torch",
-}  # fmt: skip
 AUGMENTATIONS = ("crop", "shift", "rotate", "zoom", "flip", "lighting")
 ROTATION_DEGREES = 10  # "rotate": uniform in [-10, +10] degrees
 ZOOM_FRACTION = 0.1  # "zoom": both sides scaled by 1 / (1 + u), u uniform in [-0.1, 0.1]
@@ -131,10 +126,7 @@ def preprocessing_for(family_or_model: str) -> str:
     check_type("family_or_model", family_or_model, str)
     if family_or_model in list_families():
         family_or_model = list_models(family=family_or_model)[0]
-    spec = model_spec(family_or_model)
-    if spec.default_size == 0:  # TRANSITIONAL: family not yet converted to a Spec
-        return _LEGACY_PREPROCESSING.get(spec.family, "unit")
-    return spec.preprocessing
+    return model_spec(family_or_model).preprocessing
 
 
 def _near_names(name, names):

@@ -157,10 +157,9 @@ def register_builder(family: str):
     return decorator
 
 
-def register(name: str, spec: Spec | None = None, **preset):
+def register(name: str, spec: Spec, **preset):
     """Register the public builder below as model `name`: `spec`'s general builder called with `preset`."""
-    if spec is None:  # TRANSITIONAL: families not yet converted to specs; removed once every family has one
-        return _register_legacy(name, **preset)
+    check_type("spec", spec, Spec)
 
     def decorator(function):
         if name in _REGISTRY:
@@ -230,8 +229,7 @@ def get_model(model_name: str, /, **kwargs):
 
 def get_builder(name: str) -> Callable[..., Any]:
     """The registered model's public builder (`get_builder("resnet50") is keras_cnns.ResNet50`)."""
-    function = _REGISTRY[_check_name(name)][2]
-    return getattr(function, "func", function)  # TRANSITIONAL: legacy entries hold a partial
+    return _REGISTRY[_check_name(name)][2]
 
 
 def _measure(model) -> dict:
@@ -288,41 +286,3 @@ def model_info(model, /, **overrides) -> dict:
         gc.collect()
     return info
 
-
-# TRANSITIONAL (design-space refactor in progress): the old registration forms, for family modules that have no
-# Spec yet. Their specs carry no sizes (0). Removed once every family module is converted.
-def _register_legacy(name, *, family, paper, **legacy_preset):
-    def decorator(builder):
-        if name in _REGISTRY:
-            raise ValueError(f"model name {name!r} is registered twice")
-        _BUILDERS.setdefault(family, builder)
-        _REGISTRY[name] = (Spec(family, paper, 0, 0), dict(legacy_preset),
-                           functools.partial(builder, **legacy_preset))
-        return builder
-
-    return decorator
-
-
-def register_variant(builder, function_name, model_name, *, family, paper, **variant_preset):
-    import inspect
-
-    signature = inspect.signature(builder)
-    parameters = [
-        parameter.replace(default=model_name) if parameter.name == "name" else parameter
-        for parameter in signature.parameters.values()
-        if parameter.name not in variant_preset
-    ]
-    variant_signature = signature.replace(parameters=parameters)
-
-    def variant(*args, **kwargs):
-        bound = variant_signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return builder(**variant_preset, **bound.arguments)
-
-    variant.__signature__ = variant_signature
-    variant.__name__ = variant.__qualname__ = function_name
-    variant.__module__ = builder.__module__
-    variant.__doc__ = builder.__doc__
-    _BUILDERS.setdefault(family, builder)
-    _REGISTRY[model_name] = (Spec(family, paper, 0, 0), dict(variant_preset), variant)
-    return variant

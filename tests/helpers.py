@@ -1,6 +1,7 @@
 """Checks shared by the test modules."""
 
 import os
+import re
 
 import keras
 import numpy as np
@@ -88,3 +89,41 @@ def save_legacy_h5_weights(model, path):
 
     with h5py.File(path, "w") as handle:
         legacy_h5_format.save_weights_to_hdf5_group(handle, model)
+
+
+README_TABLE_HEADER = ["model", "family", "paper", "year", "input", "parameters", "multiply-adds"]
+
+
+def readme_model_table() -> dict:
+    """The README's model table read back cell by cell: {model name: {column: cell text}}."""
+    from keras_cnns import cli
+
+    readme = os.path.join(os.path.dirname(__file__), "..", "README.md")
+    with open(readme, encoding="utf-8") as handle:
+        text = handle.read()
+    table = text.split(cli.README_TABLE_START)[1].split(cli.README_TABLE_END)[0]
+    lines = [line for line in table.splitlines() if line.startswith("|")]
+    cells = lambda line: [cell.strip() for cell in line.strip().strip("|").split(" | ")]  # noqa: E731
+    assert cells(lines[0]) == README_TABLE_HEADER
+    rows = {}
+    for line in lines[2:]:
+        row = dict(zip(README_TABLE_HEADER, cells(line), strict=True))
+        name = row["model"].strip("`")
+        assert name not in rows, f"the README table lists {name} twice"
+        rows[name] = row
+    return rows
+
+
+def assert_readme_row_matches(row: dict, info: dict):
+    """A README table row shows `model_info`'s family, paper (title and link), year, input shape, parameters and
+    multiply-adds (printed in millions to one decimal)."""
+    paper = re.fullmatch(r"\[(.+)\]\((\S+)\)", row["paper"])
+    title, url = paper.groups() if paper else (row["paper"], None)
+    multiply_adds = float(row["multiply-adds"].removesuffix(" M").replace(",", "")) * 1e6
+    shown = {"family": row["family"], "paper": title, "url": url, "year": int(row["year"]),
+             "input_shape": tuple(int(d) for d in row["input"].split("x")),
+             "parameters": int(row["parameters"].replace(",", ""))}
+    measured = {key: info[key] for key in shown}
+    assert shown == measured, f"README row {row['model']}: {shown} != model_info's {measured}"
+    assert row["multiply-adds"].endswith(" M") and abs(multiply_adds - info["flops"]) <= 0.05e6, (
+        f"README row {row['model']}: {row['multiply-adds']} != model_info's {info['flops'] / 1e6:,.1f} M")

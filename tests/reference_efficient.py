@@ -17,25 +17,72 @@ def shufflenet_v2_bn_channels(widths, repeats=(4, 8, 4)):
     return total + conv5
 
 
-def shufflenet_v1_parameters(groups, widths, classes=1000, repeats=(4, 8, 4)):
-    """ShuffleNet v1 (Table 1) added up: conv1 3x3x3x24 + BN; per unit 1x1 group conv to bottleneck c/4
-    (ungrouped in the very first unit) + BN, 3x3 depthwise + BN, 1x1 group conv to c (or c - c_in in the
-    downsampling unit, whose shortcut is concatenated) + BN; the dense classifier. BN: 4 per channel."""
-    total, in_channels = 3 * 3 * 3 * 24 + 4 * 24, 24
-    for stage, (width, repeat) in enumerate(zip(widths, repeats)):
-        bottleneck = width // 4
+# ShuffleNet v1, Table 1 as printed: each stage's output size, its units (one stride-2 unit + n stride-1 units)
+# and its output channels per number of groups g; the last row is the complexity (MFLOPs) the table gives per g.
+SHUFFLENET_V1_TABLE_1 = """
+layer   output  repeat  g=1  g=2  g=3  g=4   g=8
+conv1   112     1       24   24   24   24    24
+stage2  28      1+3     144  200  240  272   384
+stage3  14      1+7     288  400  480  544   768
+stage4  7       1+3     576  800  960  1088  1536
+MFLOPs  -       -       143  140  137  133   137
+"""
+
+
+def _read_shufflenet_v1_table():
+    header, *rows = [line.split() for line in SHUFFLENET_V1_TABLE_1.strip().splitlines()]
+    groups = [int(column.removeprefix("g=")) for column in header[3:]]
+    cells = {row[0]: row for row in rows}
+    stages = [cells[f"stage{stage}"] for stage in (2, 3, 4)]
+    widths = {g: tuple(int(row[3 + i]) for row in stages) for i, g in enumerate(groups)}
+    repeats = tuple(sum(int(n) for n in row[2].split("+")) for row in stages)
+    sizes = tuple(int(row[1]) for row in stages)
+    conv1 = {g: int(cells["conv1"][3 + i]) for i, g in enumerate(groups)}
+    complexity = {g: float(cells["MFLOPs"][3 + i]) * 1e6 for i, g in enumerate(groups)}
+    return widths, repeats, sizes, conv1, complexity
+
+
+SHUFFLENET_V1_WIDTHS, SHUFFLENET_V1_REPEATS, SHUFFLENET_V1_SIZES, SHUFFLENET_V1_CONV1, SHUFFLENET_V1_MFLOPS = (
+    _read_shufflenet_v1_table())
+
+
+def _shufflenet_v1_units(groups, widths):
+    """Each unit of Table 1 with the paper's rules (Sec. 3.3): bottleneck = 1/4 of the unit's output channels; no
+    group convolution on the very first pointwise layer (24 input channels); the stride-2 unit concatenates its
+    3x3 average-pooled input, so its last pointwise layer outputs c - c_in. Yields (stage, unit, c_in, c, groups of
+    the first pointwise layer)."""
+    in_channels = SHUFFLENET_V1_CONV1[groups]
+    for stage, (width, repeat) in enumerate(zip(widths, SHUFFLENET_V1_REPEATS)):
         for unit in range(repeat):
-            first_groups = 1 if stage == 0 and unit == 0 else groups
-            out = width - in_channels if unit == 0 else width
-            total += in_channels * bottleneck // first_groups + 4 * bottleneck
-            total += 9 * bottleneck + 4 * bottleneck
-            total += bottleneck * out // groups + 4 * out
+            yield stage, unit, in_channels, width, 1 if stage == 0 and unit == 0 else groups
             in_channels = width
-    return total + in_channels * classes + classes
 
 
-SHUFFLENET_V1_WIDTHS = {1: (144, 288, 576), 2: (200, 400, 800), 3: (240, 480, 960), 4: (272, 544, 1088),
-                        8: (384, 768, 1536)}  # fmt: skip
+def shufflenet_v1_parameters(groups, widths, classes=1000):
+    """Table 1 added up: conv1 3x3x3x24 + BN; per unit 1x1 group conv to the bottleneck + BN, 3x3 depthwise + BN,
+    1x1 group conv + BN; the dense classifier. BN counts 4 per channel (Keras' moving statistics included)."""
+    conv1 = SHUFFLENET_V1_CONV1[groups]
+    total = 3 * 3 * 3 * conv1 + 4 * conv1
+    for _, unit, in_channels, width, first_groups in _shufflenet_v1_units(groups, widths):
+        bottleneck, out = width // 4, (width - in_channels if unit == 0 else width)
+        total += in_channels * bottleneck // first_groups + 4 * bottleneck
+        total += 9 * bottleneck + 4 * bottleneck
+        total += bottleneck * out // groups + 4 * out
+    return total + widths[-1] * classes + classes
+
+
+def shufflenet_v1_multiply_adds(groups, widths, classes=1000):
+    """Table 1's complexity, counted by hand: conv1 on the 112x112 grid; in a stride-2 unit the first pointwise
+    layer runs on the input grid (twice the stage's output size), the rest on the output grid; the classifier."""
+    total = 112 * 112 * 3 * 3 * 3 * SHUFFLENET_V1_CONV1[groups]
+    for stage, unit, in_channels, width, first_groups in _shufflenet_v1_units(groups, widths):
+        size, bottleneck = SHUFFLENET_V1_SIZES[stage], width // 4
+        out, input_size = (width - in_channels, 2 * size) if unit == 0 else (width, size)
+        total += input_size**2 * in_channels * bottleneck // first_groups
+        total += size**2 * (9 * bottleneck + bottleneck * out // groups)
+    return total + widths[-1] * classes
+
+
 SHUFFLENET_V2_WIDTHS = {"0_5": (24, 48, 96, 192, 1024), "1_0": (24, 116, 232, 464, 1024),
                         "1_5": (24, 176, 352, 704, 1024), "2_0": (24, 244, 488, 976, 2048)}  # fmt: skip
 # torchvision shufflenet_v2_x*_0 num_params (trainable).

@@ -48,32 +48,55 @@ def googlenet_parameters(aux=False):
     return total
 
 
-# BN-Inception, Figure 5: (#1x1, #3x3 reduce, #3x3, double #3x3 reduce, double #3x3, pool projection).
+# BN-Inception, Figure 5: (#1x1, #3x3 reduce, #3x3, double #3x3 reduce, double #3x3, pool projection); 3c and
+# 4e have stride 2, no 1x1 branch and pass the pooled input through (no projection).
+BN_INCEPTION_FIGURE_5 = {"3a": (64, 64, 64, 64, 96, 32), "3b": (64, 64, 96, 64, 96, 64), "3c": (0, 128, 160, 64, 96, 0),
+                         "4a": (224, 64, 96, 96, 128, 128), "4b": (192, 96, 128, 96, 128, 128),
+                         "4c": (160, 128, 160, 128, 160, 128), "4d": (96, 128, 192, 160, 192, 128),
+                         "4e": (0, 128, 192, 192, 256, 0), "5a": (352, 192, 320, 160, 224, 128),
+                         "5b": (352, 192, 320, 192, 224, 128)}  # fmt: skip
+# An outside check of that transcription: each module's output (grid at 224x224, channels) in the released
+# BN-Inception (Xiong's Caffe model, as ported in Cadene's pretrainedmodels `bninception`, whose per-module
+# comments give these widths; 4c-4e differ from the sizes Figure 5 prints, which do not add up).
+BN_INCEPTION_OUTPUTS = {"3a": (28, 256), "3b": (28, 320), "3c": (14, 576), "4a": (14, 576), "4b": (14, 576),
+                        "4c": (14, 608), "4d": (14, 608), "4e": (7, 1056), "5a": (7, 1024), "5b": (7, 1024)}
+
+
 def bn_inception_parameters():
     total = conv_bn(7, 3, 64) + conv_bn(1, 64, 64) + conv_bn(3, 64, 192)
     cin = 192
-    for n1, r3, n3, rd, nd, proj in [(64, 64, 64, 64, 96, 32), (64, 64, 96, 64, 96, 64), (0, 128, 160, 64, 96, 0),
-                                      (224, 64, 96, 96, 128, 128), (192, 96, 128, 96, 128, 128),
-                                      (160, 128, 160, 128, 160, 128), (96, 128, 192, 160, 192, 128),
-                                      (0, 128, 192, 192, 256, 0), (352, 192, 320, 160, 224, 128),
-                                      (352, 192, 320, 192, 224, 128)]:
+    for name, (n1, r3, n3, rd, nd, proj) in BN_INCEPTION_FIGURE_5.items():
         total += (conv_bn(1, cin, n1) if n1 else 0) + conv_bn(1, cin, r3) + conv_bn(3, r3, n3)
         total += conv_bn(1, cin, rd) + conv_bn(3, rd, nd) + conv_bn(3, nd, nd) + (conv_bn(1, cin, proj) if proj else 0)
         cin = n1 + n3 + nd + (proj if proj else cin)  # stride-2 modules pass the pooled input through
+        assert cin == BN_INCEPTION_OUTPUTS[name][1], f"BN-Inception {name}: {cin} channels"
     return total + dense(cin, 1000)
 
 
-# Inception-ResNet v1, Figures 10-15: stem (Figure 14) 3x3/32, 3x3/32, 3x3/64, 1x1/80, 3x3/192, 3x3/256.
+# Inception-ResNet v1, Figure 15 (the schema): grid, channels and number of modules of each stage.
+INCEPTION_RESNET_V1_STAGES = {"inception_resnet_a": (35, 256, 5), "inception_resnet_b": (17, 896, 10),
+                              "inception_resnet_c": (8, 1792, 5)}
+
+
+# Figures 10-14: stem (Figure 14) 3x3/32, 3x3/32, 3x3/64, 1x1/80, 3x3/192, 3x3/256.
 def inception_resnet_v1_parameters():
-    total = chain(3, (3, 32), (3, 32), (3, 64), (1, 80), (3, 192), (3, 256))[0]
+    (_, a_channels, a_count), (_, b_channels, b_count), (_, c_channels, c_count) = INCEPTION_RESNET_V1_STAGES.values()
+    total, stem_channels = chain(3, (3, 32), (3, 32), (3, 64), (1, 80), (3, 192), (3, 256))
+    assert stem_channels == a_channels
     block_a = (conv_bn(1, 256, 32) + chain(256, (1, 32), (3, 32))[0] + chain(256, (1, 32), (3, 32), (3, 32))[0]
                + conv(1, 96, 256))
-    reduction_a = conv_bn(3, 256, 384) + chain(256, (1, 192), (3, 192), (3, 256))[0]  # k=l=192, m=256, n=384
+    # Reduction-A (Figure 7, Table 1: k=l=192, m=256, n=384): max pool (256) + n + m.
+    n_branch, (k_l_m_branch, m) = conv_bn(3, 256, 384), chain(256, (1, 192), (3, 192), (3, 256))
+    reduction_a = n_branch + k_l_m_branch
+    assert 256 + 384 + m == b_channels
     block_b = conv_bn(1, 896, 128) + chain(896, (1, 128), ((1, 7), 128), ((7, 1), 128))[0] + conv(1, 256, 896)
-    reduction_b = (chain(896, (1, 256), (3, 384))[0] + chain(896, (1, 256), (3, 256))[0]
-                   + chain(896, (1, 256), (3, 256), (3, 256))[0])  # Figure 12: 896 + 384 + 256 + 256 = 1792
+    branches_b = [chain(896, (1, 256), (3, 384)), chain(896, (1, 256), (3, 256)),
+                  chain(896, (1, 256), (3, 256), (3, 256))]  # Figure 12, next to the max pool
+    reduction_b = sum(params for params, _ in branches_b)
+    assert 896 + sum(channels for _, channels in branches_b) == c_channels
     block_c = conv_bn(1, 1792, 192) + chain(1792, (1, 192), ((1, 3), 192), ((3, 1), 192))[0] + conv(1, 384, 1792)
-    return total + 5 * block_a + reduction_a + 10 * block_b + reduction_b + 5 * block_c + dense(1792, 1000)
+    return (total + a_count * block_a + reduction_a + b_count * block_b + reduction_b + c_count * block_c
+            + dense(1792, 1000))
 
 
 PARAMETERS = {

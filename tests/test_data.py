@@ -77,7 +77,8 @@ def test_image_folder_skips_a_corrupt_image_with_a_warning_naming_it(tmp_path):
 
 
 def test_tfds_name_loads_train_and_test_splits_with_mock_data():
-    tfds = pytest.importorskip("tensorflow_datasets")
+    import tensorflow_datasets as tfds  # a hard dependency (setup.py): a missing install must fail, not skip
+
     with tfds.testing.mock_data(num_examples=20, policy=tfds.testing.MockPolicy.USE_CODE):
         data = load_dataset("mnist", input_shape=(32, 32, 3), validation_split=0.25, batch_size=8)
         images, labels = _concat(data.train)
@@ -86,6 +87,50 @@ def test_tfds_name_loads_train_and_test_splits_with_mock_data():
     assert data.classes == 10 and data.class_names[:3] == ["0", "1", "2"]
     assert images.shape[1:] == (32, 32, 3) and len(images) == len(validation_images) == len(test_images) == 20  # mock ignores slicing
     assert 0.0 <= images.min() and images.max() <= 1.0
+
+
+def _tfds_builder_of_counted_images():
+    """A tiny tensorflow-datasets builder, prepared for real (the mock above ignores split slicing): every 4x4
+    image is filled with its example's index, so what lands in each split can be read back."""
+    import tensorflow_datasets as tfds
+
+    class CountedImages(tfds.core.GeneratorBasedBuilder):
+        VERSION = tfds.core.Version("1.0.0")
+
+        def _info(self):
+            features = tfds.features.FeaturesDict({"image": tfds.features.Image(shape=(4, 4, 1)),
+                                                   "label": tfds.features.ClassLabel(num_classes=10)})
+            return tfds.core.DatasetInfo(builder=self, features=features, supervised_keys=("image", "label"))
+
+        def _split_generators(self, dl_manager):
+            return {"train": self._generate_examples(range(20)), "test": self._generate_examples(range(100, 108))}
+
+        def _generate_examples(self, indices):
+            for index in indices:
+                yield index, {"image": np.full((4, 4, 1), index, "uint8"), "label": index % 10}
+
+    return CountedImages
+
+
+def test_tfds_validation_split_is_the_last_fraction_of_the_train_split(tmp_path):
+    import tensorflow_datasets as tfds
+
+    builder = _tfds_builder_of_counted_images()(data_dir=str(tmp_path))
+    builder.download_and_prepare()
+    stored_train = [int(example["image"][0, 0, 0]) for example in tfds.as_numpy(builder.as_dataset(split="train"))]
+    assert sorted(stored_train) == list(range(20))
+    data = load_dataset(builder.name, input_shape=(4, 4, 1), validation_split=0.25, batch_size=8,
+                        preprocessing="none", data_dir=str(tmp_path))
+    index_of = lambda dataset: _concat(dataset)[0][:, 0, 0, 0].astype(int).tolist()  # noqa: E731
+    # 25% of 20 examples: the last 5 in the split's stored order are held out, in that order; train is shuffled.
+    assert index_of(data.validation) == stored_train[15:]
+    assert sorted(index_of(data.train)) == sorted(stored_train[:15])
+    assert sorted(index_of(data.test)) == list(range(100, 108))
+    _, validation_labels = _concat(data.validation)
+    assert validation_labels.tolist() == [index % 10 for index in stored_train[15:]]
+    no_validation = load_dataset(builder.name, input_shape=(4, 4, 1), validation_split=0.0, preprocessing="none",
+                                 data_dir=str(tmp_path))
+    assert no_validation.validation is None and sorted(index_of(no_validation.train)) == list(range(20))
 
 
 def test_pca_lighting_measures_eigenvectors_and_shifts_colours_with_the_right_covariance(tmp_path):

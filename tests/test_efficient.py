@@ -10,7 +10,12 @@ import keras
 import numpy as np
 import pytest
 from helpers import assert_same_after_reload, convert_builtin_tflite, infer, run_tflite, save_legacy_h5_weights
-from reference_efficient import SHUFFLENET_V2_TORCHVISION
+from reference_efficient import (
+    SHUFFLENET_V1_MFLOPS,
+    SHUFFLENET_V1_WIDTHS,
+    SHUFFLENET_V2_TORCHVISION,
+    shufflenet_v1_multiply_adds,
+)
 
 import keras_cnns
 from keras_cnns.flops import count_multiply_adds
@@ -139,7 +144,8 @@ def test_mobilenet_keeps_keras_parameter_order():
     import inspect
 
     keras_parameters = list(inspect.signature(keras.applications.MobileNet).parameters)
-    assert list(inspect.signature(keras_cnns.MobileNet).parameters) == keras_parameters
+    # keras.applications' arguments in its order; the design-space knobs follow, keyword-only.
+    assert list(inspect.signature(keras_cnns.MobileNet).parameters)[: len(keras_parameters)] == keras_parameters
     assert inspect.signature(keras_cnns.MobileNet).parameters["weights"].default is None
 
 
@@ -176,12 +182,12 @@ def test_mobilenet_preprocess_input_is_tf_mode():
 @pytest.mark.parametrize(
     "build, message",
     [
-        (lambda: keras_cnns.ShuffleNetV1(groups=5), r"groups must be one of 1, 2, 3, 4, 8; got 5"),
-        (lambda: keras_cnns.ShuffleNetV1(scale=3.0), r"scale must be one of 0.25, 0.5, 1.0, 1.5, 2.0; got 3.0"),
-        (lambda: keras_cnns.ShuffleNetV2(scale=3.0), r"scale must be one of 0.5, 1.0, 1.5, 2.0; got 3.0"),
+        (lambda: keras_cnns.ShuffleNetV1(groups=17), r"groups must be an integer in \[1, 16\]; got 17"),
+        (lambda: keras_cnns.ShuffleNetV1(scale=3.0), r"scale must be a number in \[0.125, 2.0\]; got 3.0"),
+        (lambda: keras_cnns.ShuffleNetV2(scale=3.0), r"scale must be a number in \[0.25, 2.5\]; got 3.0"),
         (lambda: keras_cnns.MobileNet(alpha=0.3, weights="imagenet"), r"alpha must be one of .*; got alpha=0.3"),
         (lambda: keras_cnns.MobileNet(depth_multiplier=2, weights="imagenet"), r"depth_multiplier must be one of 1"),
-        (lambda: keras_cnns.MobileNet(alpha=0.0), r"alpha must be a number > 0.0"),
+        (lambda: keras_cnns.MobileNet(alpha=0.0), r"alpha must be a number in \[0.03125, 2.0\]; got 0.0"),
         (lambda: keras_cnns.SqueezeNet(version="1.2"), r"version must be one of '1.0', '1.1'; got '1.2'"),
         (lambda: keras_cnns.SqueezeNet(bypass="full"), r"bypass must be one of None, 'simple', 'complex'"),
         (lambda: keras_cnns.SqueezeNet1_0(include_top=False, input_shape=(34, 34, 3)), r"input_shape must be at least 35x35"),
@@ -210,6 +216,15 @@ def test_squeezenet_bypasses_sit_where_the_paper_puts_them(version):
     assert added(keras_cnns.SqueezeNet(**kwargs)) == []
     assert added(keras_cnns.SqueezeNet(bypass="simple", **kwargs)) == [f"fire{i}_bypass" for i in (3, 5, 7, 9)]
     assert added(keras_cnns.SqueezeNet(bypass="complex", **kwargs)) == [f"fire{i}_bypass" for i in range(2, 10)]
+
+
+@pytest.mark.parametrize("groups", sorted(SHUFFLENET_V1_WIDTHS))
+def test_shufflenet_v1_multiply_adds_follow_table_1(groups):
+    """The reference's Table 1 (tests/reference_efficient.py) reproduces the complexity the paper prints for each g
+    (within 1.1%), and the model counts exactly the multiply-adds added up by hand from it."""
+    by_hand = shufflenet_v1_multiply_adds(groups, SHUFFLENET_V1_WIDTHS[groups])
+    assert by_hand == pytest.approx(SHUFFLENET_V1_MFLOPS[groups], rel=0.015)
+    assert keras_cnns.model_info(f"shufflenet_v1_g{groups}")["flops"] == by_hand
 
 
 @pytest.mark.parametrize("scale", ["0_5", "1_0", "1_5", "2_0"])

@@ -10,7 +10,14 @@ import keras
 import numpy as np
 import pytest
 from helpers import infer, save_legacy_h5_weights
-from reference_inception import INCEPTION_V4_PUBLISHED_PARAMETERS, conv_bn, dense, googlenet_parameters
+from reference_inception import (
+    BN_INCEPTION_OUTPUTS,
+    INCEPTION_RESNET_V1_STAGES,
+    INCEPTION_V4_PUBLISHED_PARAMETERS,
+    conv_bn,
+    dense,
+    googlenet_parameters,
+)
 from test_application import recorded_get_file  # noqa: F401 (fixture)
 
 import keras_cnns
@@ -100,6 +107,23 @@ def test_inception_v4_parameters_within_one_percent_of_the_published_figure():
     assert keras_cnns.model_info("inception_v4")["parameters"] == pytest.approx(INCEPTION_V4_PUBLISHED_PARAMETERS, rel=0.01)
 
 
+def test_bn_inception_modules_output_the_released_widths():
+    """Figure 5's modules in order (the concatenations), against the released model's grid and channels."""
+    model = keras_cnns.InceptionV2(include_top=False, input_shape=(224, 224, 3))
+    outputs = [layer.output.shape[1:] for layer in model.layers if isinstance(layer, keras.layers.Concatenate)]
+    assert outputs == [(grid, grid, channels) for grid, channels in BN_INCEPTION_OUTPUTS.values()]
+
+
+def test_inception_resnet_v1_stages_follow_figure_15():
+    """As many residual modules per stage as the schema shows, on its grids and widths (299x299 input)."""
+    from collections import Counter
+
+    model = keras_cnns.InceptionResNetV1(include_top=False, input_shape=(299, 299, 3))
+    residuals = Counter(tuple(layer.output.shape[1:]) for layer in model.layers
+                        if isinstance(layer, keras_cnns.layers.ScaledResidual))
+    assert residuals == {(grid, grid, channels): count for grid, channels, count in INCEPTION_RESNET_V1_STAGES.values()}
+
+
 def test_paper_dropout_before_the_classifier():
     v1 = keras_cnns.InceptionResNetV1(input_shape=SMALL, classes=3)
     assert v1.get_layer("dropout").rate == pytest.approx(0.2)  # keep probability 0.8
@@ -118,7 +142,36 @@ def test_preprocess_input_is_keras_inception_preprocessing(module):
     pixels = np.random.uniform(0, 255, (2, 8, 8, 3)).astype("float32")
     expected = keras.applications.inception_v3.preprocess_input(pixels.copy())
     np.testing.assert_allclose(module.preprocess_input(pixels.copy()), expected)
-    assert module.decode_predictions is not None
+
+
+# Entries of keras' imagenet_class_index.json (index: WordNet id, name); the other indices get placeholders.
+IMAGENET_CLASSES = {0: ("n01440764", "tench"), 1: ("n01443537", "goldfish"), 207: ("n02099601", "golden_retriever"),
+                    281: ("n02123045", "tabby"), 999: ("n15075141", "toilet_tissue")}
+
+
+@pytest.mark.parametrize("module", [googlenet, inception, inception_resnet])
+def test_decode_predictions_names_the_top_imagenet_classes_in_order(module, recorded_get_file, monkeypatch, tmp_path):
+    import json
+
+    from keras.src.applications import imagenet_utils
+
+    calls, served = recorded_get_file
+    served["imagenet_class_index.json"] = str(tmp_path / "imagenet_class_index.json")
+    index = {str(i): list(IMAGENET_CLASSES.get(i, (f"n{i:08d}", f"class_{i}"))) for i in range(1000)}
+    with open(served["imagenet_class_index.json"], "w") as handle:
+        json.dump(index, handle)
+    monkeypatch.setattr(imagenet_utils, "CLASS_INDEX", None)  # keras caches the index once loaded
+    predictions = np.zeros((2, 1000), "float32")
+    predictions[0, [207, 281, 0]] = [0.6, 0.3, 0.1]
+    predictions[1, [999, 1, 500]] = [0.5, 0.2, 0.3]
+    decoded = module.decode_predictions(predictions, top=2)
+    assert [[(wnid, name) for wnid, name, _ in row] for row in decoded] == [
+        [("n02099601", "golden_retriever"), ("n02123045", "tabby")],
+        [("n15075141", "toilet_tissue"), ("n00000500", "class_500")],
+    ]
+    np.testing.assert_allclose([[score for *_, score in row] for row in decoded], [[0.6, 0.3], [0.5, 0.3]])
+    assert [call["fname"] for call in calls] == ["imagenet_class_index.json"]
+    assert len(module.decode_predictions(predictions)[0]) == 5  # keras' default top=5
 
 
 @pytest.mark.parametrize(

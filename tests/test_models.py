@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 from helpers import (
     assert_no_lambda_layers,
+    assert_readme_row_matches,
     assert_same_after_reload,
     convert_builtin_tflite,
     infer,
+    readme_model_table,
     run_tflite,
     small_input_shape,
 )
@@ -27,12 +29,24 @@ def name(request):
     return request.param
 
 
+def classifier_output(model):
+    """`model`, or for a model with outputs besides its classifier (SWWAE's reconstruction) the classifier alone."""
+    return model if len(model.outputs) == 1 else keras.Model(model.input, model.outputs[0], name=model.name)
+
+
 def test_every_model_has_a_reference():
     assert sorted(PARAMETERS) == ALL_MODELS
 
 
 def test_parameter_count_matches_reference(name):
     assert keras_cnns.model_info(name)["parameters"] == PARAMETERS[name]
+
+
+def test_readme_row_shows_the_measured_figures(name):
+    """Here rather than in test_registry.py: right after the parameter test, `model_info`'s cache is warm."""
+    rows = readme_model_table()
+    assert name in rows, "run `make readme`"
+    assert_readme_row_matches(rows[name], keras_cnns.model_info(name))
 
 
 @pytest.mark.parametrize("name", sorted(MULTIPLY_ADDS))
@@ -52,7 +66,7 @@ def test_output_shapes_for_top_and_pooling(name):
     for pooling in ("avg", "max"):
         pooled = keras_cnns.get_model(name, include_top=False, input_shape=shape, pooling=pooling)
         assert pooled.output_shape == (None, channels)
-    classifier = keras_cnns.get_model(name, include_top=True, input_shape=shape, classes=7)
+    classifier = classifier_output(keras_cnns.get_model(name, include_top=True, input_shape=shape, classes=7))
     assert classifier.output_shape == (None, 7)
     probabilities = infer(classifier, np.random.rand(2, *shape).astype("float32"))
     np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, rtol=1e-5)
@@ -61,7 +75,7 @@ def test_output_shapes_for_top_and_pooling(name):
 
 def test_logits_model_reloads_in_safe_mode_and_converts_to_builtin_tflite(name, tmp_path):
     shape = small_input_shape(name)
-    model = keras_cnns.get_model(name, input_shape=shape, classes=5, classifier_activation=None)
+    model = classifier_output(keras_cnns.get_model(name, input_shape=shape, classes=5, classifier_activation=None))
     assert model.output_shape == (None, 5)
     assert_no_lambda_layers(model)
     images = np.random.rand(2, *shape).astype("float32")

@@ -83,7 +83,11 @@ def test_quantization_aware_training_exports_int8_without_representative_data(tr
     assert report["size_bytes"] < 0.35 * len(tflite.convert(model))
     assert "QUANTIZE" in report["ops"]
     comparison = tflite.compare(model, report["path"], holdout)
-    assert comparison["tflite_accuracy"] > 0.7 and comparison["agreement"] >= 0.85
+    # The int8 file after 4 QAT steps against the float model, measured over 10 trainings (seeds 0-9) on the 360
+    # holdout digits: agreement 99.17% at worst (3 images), max |diff| 0.058, |accuracy delta| 0.28 pp (1 image),
+    # accuracy 93.9% at worst. Bounds: one image more than the worst count, 1.3x the worst difference.
+    assert comparison["agreement"] >= 0.988 and comparison["max_abs_diff"] <= 0.075
+    assert abs(comparison["accuracy_delta_pp"]) <= 0.6 and comparison["tflite_accuracy"] > 0.9
     with pytest.raises(ValueError, match="quantization-aware"):
         tflite.export(qat, str(tmp_path / "x.tflite"), "float16")
 

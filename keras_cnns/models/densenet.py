@@ -9,14 +9,20 @@ add `growth_rate` (k) maps, joined by transition layers (BN -> ReLU -> 1x1 convo
 (Table 1), has a 1x1 "bottleneck" convolution of 4k maps before each 3x3 convolution and theta = 0.5; the
 stem is a 7x7/2 convolution of 2k maps and a 3x3/2 max pooling. `DenseNet121`/`169`/`201` build the same
 graph as keras.applications (same layer names and order), so its weights files load unchanged.
+
+`DenseNet` is the family's design space: `stage_blocks` (dense layers per dense block), `growth_rate` (k),
+`compression` (theta), `bottleneck` and `width_multiplier` (which scales k, and with it every layer's maps).
 """
 
-from keras import layers
-from keras.applications import imagenet_utils
+import dataclasses
 
-from keras_cnns.application import ImagenetWeights, WeightsFile, build_application, decode_predictions
-from keras_cnns.checks import check_bool, check_float, check_int, check_int_sequence
-from keras_cnns.registry import Paper, register_variant
+from keras import layers
+
+from keras_cnns.application import (ImagenetWeights, WeightsFile, application_arguments, build_application,
+                                    decode_predictions, preprocess_with)
+from keras_cnns.blocks import scale_filters
+from keras_cnns.checks import check_int_sequence, renamed_argument
+from keras_cnns.registry import Knob, Paper, Spec, preset, register, register_builder
 
 __all__ = ["DenseNet", "DenseNet121", "DenseNet169", "DenseNet201", "DenseNet264"]
 
@@ -24,7 +30,18 @@ PAPER = Paper("Densely Connected Convolutional Networks", 2016, "https://arxiv.o
 
 # Table 1: dense layers per dense block.
 IMAGENET_BLOCKS = {121: (6, 12, 24, 16), 169: (6, 12, 32, 32), 201: (6, 12, 48, 32), 264: (6, 12, 64, 48)}
+MAX_DENSE_BLOCKS = 5  # each dense block but the last halves the grid: 5 blocks need 64x64 inputs
 BN_EPSILON = 1.001e-5  # keras.applications' value, so its weights give the same outputs
+
+SPECS = {
+    "imagenet": Spec("densenet", PAPER, default_size=224, min_size=32, preprocessing="torch", knobs=(
+        Knob("stage_blocks", "int_tuple", low=1, high=64, length=4, default=IMAGENET_BLOCKS[121]),
+        Knob("growth_rate", "int", low=1, high=64, default=32),
+        Knob("compression", "float", low=0.1, high=1.0, default=0.5),
+        Knob("width_multiplier", "float", low=0.0625, high=4.0, default=1.0),
+        Knob("bottleneck", "bool", default=True),
+    )),
+}
 
 _KERAS_WEIGHTS = "https://storage.googleapis.com/tensorflow/keras-applications/densenet/"
 _KERAS_HASHES = {
@@ -47,7 +64,7 @@ IMAGENET_WEIGHTS = {
 
 def preprocess_input(x, data_format=None):
     """keras.applications.densenet.preprocess_input: scaled to [0, 1], then ImageNet mean/std per channel."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
+    return preprocess_with(SPECS["imagenet"], x, data_format)
 
 
 
@@ -78,7 +95,7 @@ def dense_block(x, layers_in_block, growth_rate, bottleneck, name):
 def transition_layer(x, compression, name):
     """BN-ReLU-Conv(1x1) to floor(theta x maps), then 2x2 average pooling halving the grid."""
     x = bn_relu(x, name)
-    x = layers.Conv2D(int(x.shape[-1] * compression), 1, use_bias=False, name=f"{name}_conv")(x)
+    x = layers.Conv2D(max(1, int(x.shape[-1] * compression)), 1, use_bias=False, name=f"{name}_conv")(x)
     return layers.AveragePooling2D(2, strides=2, name=f"{name}_pool")(x)
 
 
@@ -99,6 +116,18 @@ def _densenet_body(blocks, growth_rate, compression, bottleneck):
     return body
 
 
+def _validate_stage_blocks(argument, stage_blocks):
+    """Dense layers per block: 1 to MAX_DENSE_BLOCKS blocks, each in the knob's range (the knob's length, 4, is
+    the paper's layout a search draws from)."""
+    knob = SPECS["imagenet"].knob("stage_blocks")
+    stage_blocks = check_int_sequence(argument, stage_blocks, min_value=knob.low)
+    if len(stage_blocks) > MAX_DENSE_BLOCKS:
+        raise ValueError(f"{argument} must have 1 to {MAX_DENSE_BLOCKS} entries (dense blocks; the paper has 4), "
+                         f"each an integer in [{knob.low}, {knob.high}]; got {len(stage_blocks)} in {stage_blocks!r}")
+    return dataclasses.replace(knob, name=argument, length=len(stage_blocks)).validate(stage_blocks)
+
+
+@register_builder("densenet")
 def DenseNet(
     include_top=True,
     weights=None,
@@ -109,55 +138,104 @@ def DenseNet(
     classifier_activation="softmax",
     name=None,
     *,
-    blocks=(6, 12, 24, 16),
+    stage_blocks=None,
     growth_rate=32,
     compression=0.5,
     bottleneck=True,
+    width_multiplier=1.0,
+    blocks=None,
 ):
-    """Instantiates a DenseNet with any number of dense blocks and layers.
+    """Instantiates a DenseNet with any number of dense blocks, layers and maps.
 
     Args:
-        blocks: dense layers in each dense block (Table 1: 121 = (6, 12, 24, 16), 169 = (6, 12, 32, 32),
-            201 = (6, 12, 48, 32), 264 = (6, 12, 64, 48)).
-        growth_rate: k, the maps each dense layer adds (the stem has 2k, a bottleneck 4k).
-        compression: theta in (0, 1], the fraction of maps a transition layer keeps (1 = no compression).
+        stage_blocks: dense layers in each dense block, each in [1, 64]; 1 to 5 blocks (the paper's Table 1 has
+            4: 121 = (6, 12, 24, 16), the default, 169 = (6, 12, 32, 32), 201 = (6, 12, 48, 32),
+            264 = (6, 12, 64, 48)). `blocks` is its deprecated name.
+        growth_rate: k, the maps each dense layer adds (the stem has 2k, a bottleneck 4k), in [1, 64].
+        compression: theta, the fraction of maps a transition layer keeps, in [0.1, 1.0] (1 = no compression;
+            at least one map is kept).
         bottleneck: the 1x1 convolution of 4k maps before each 3x3 convolution ("B" of DenseNet-BC).
+        width_multiplier: scales k (so every layer's maps), rounded to an integer, in [0.0625, 4.0]; 1.0 is the
+            paper.
         The other arguments are keras.applications'; `weights="imagenet"` loads its files for the 121,
-        169 and 201 layer networks with the default k, theta and bottleneck.
+        169 and 201 layer networks with the default k, theta, bottleneck and width.
     """
-    blocks = check_int_sequence("blocks", blocks, min_value=1)
-    growth_rate = check_int("growth_rate", growth_rate, min_value=1)
-    compression = check_float("compression", compression, min_value=0.0, max_value=1.0, min_inclusive=False)
-    check_bool("bottleneck", bottleneck)
+    spec = SPECS["imagenet"]
+    stage_blocks_argument = "blocks" if blocks is not None else "stage_blocks"
+    stage_blocks = renamed_argument("blocks", "stage_blocks", blocks, stage_blocks)
+    stage_blocks = spec.knob("stage_blocks").default if stage_blocks is None else _validate_stage_blocks(
+        stage_blocks_argument, stage_blocks)
+    growth_rate = scale_filters(spec.knob("growth_rate").validate(growth_rate),
+                                spec.knob("width_multiplier").validate(width_multiplier))
+    compression = spec.knob("compression").validate(compression)
+    bottleneck = spec.knob("bottleneck").validate(bottleneck)
     # Weighted layers: one (two with the bottleneck) per dense layer, one per transition, stem and classifier.
-    depth = sum(blocks) * (2 if bottleneck else 1) + (len(blocks) - 1) + 2
-    # Each transition and the stem halve the grid twice: 2 ** (len(blocks) + 1) pixels make one output pixel.
-    min_size = 2 ** (len(blocks) + 1)
-    keras_applications_graph = growth_rate == 32 and compression == 0.5 and bottleneck and blocks in IMAGENET_WEIGHTS
+    depth = sum(stage_blocks) * (2 if bottleneck else 1) + (len(stage_blocks) - 1) + 2
+    keras_applications_graph = (growth_rate == 32 and compression == 0.5 and bottleneck
+                                and stage_blocks in IMAGENET_WEIGHTS)
     default_name = f"densenet{depth}" if (growth_rate, compression, bottleneck) == (32, 0.5, True) else (
         f"densenet{depth}_k{growth_rate}_c{compression:g}{'' if bottleneck else '_nobottleneck'}")
+    name = name or default_name
     return build_application(
-        _densenet_body(blocks, growth_rate, compression, bottleneck),
-        name=name or default_name,
-        include_top=include_top,
-        weights=weights,
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-        default_size=224,
-        min_size=min_size,
-        imagenet_weights=IMAGENET_WEIGHTS[blocks] if keras_applications_graph else None,
+        _densenet_body(stage_blocks, growth_rate, compression, bottleneck),
+        spec=spec,
+        # Each transition and the stem halve the grid twice: 2 ** (blocks + 1) pixels make one output pixel.
+        min_size=2 ** (len(stage_blocks) + 1),
+        imagenet_weights=IMAGENET_WEIGHTS[stage_blocks] if keras_applications_graph else None,
+        **application_arguments(locals()),
     )
 
 
-def _variant(depth):
-    return register_variant(DenseNet, f"DenseNet{depth}", f"densenet{depth}", family="densenet", paper=PAPER,
-                            blocks=IMAGENET_BLOCKS[depth])
+@register("densenet121", SPECS["imagenet"], stage_blocks=IMAGENET_BLOCKS[121])
+def DenseNet121(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+                classifier_activation="softmax", name="densenet121", **kwargs):
+    """Instantiates DenseNet-121 (Table 1: dense blocks of (6, 12, 24, 16) layers, k = 32).
+
+    Same graph as `keras.applications.DenseNet121`; `weights="imagenet"` loads its file.
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `growth_rate`, `stage_blocks`) is `DenseNet`'s.
+    """
+    return DenseNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                    **preset("densenet121", kwargs))
 
 
-DenseNet121 = _variant(121)
-DenseNet169 = _variant(169)
-DenseNet201 = _variant(201)
-DenseNet264 = _variant(264)
+@register("densenet169", SPECS["imagenet"], stage_blocks=IMAGENET_BLOCKS[169])
+def DenseNet169(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+                classifier_activation="softmax", name="densenet169", **kwargs):
+    """Instantiates DenseNet-169 (Table 1: dense blocks of (6, 12, 32, 32) layers, k = 32).
+
+    Same graph as `keras.applications.DenseNet169`; `weights="imagenet"` loads its file.
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `growth_rate`, `stage_blocks`) is `DenseNet`'s.
+    """
+    return DenseNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                    **preset("densenet169", kwargs))
+
+
+@register("densenet201", SPECS["imagenet"], stage_blocks=IMAGENET_BLOCKS[201])
+def DenseNet201(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+                classifier_activation="softmax", name="densenet201", **kwargs):
+    """Instantiates DenseNet-201 (Table 1: dense blocks of (6, 12, 48, 32) layers, k = 32).
+
+    Same graph as `keras.applications.DenseNet201`; `weights="imagenet"` loads its file.
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `growth_rate`, `stage_blocks`) is `DenseNet`'s.
+    """
+    return DenseNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                    **preset("densenet201", kwargs))
+
+
+@register("densenet264", SPECS["imagenet"], stage_blocks=IMAGENET_BLOCKS[264])
+def DenseNet264(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+                classifier_activation="softmax", name="densenet264", **kwargs):
+    """Instantiates DenseNet-264 (Table 1: dense blocks of (6, 12, 64, 48) layers, k = 32; no keras.applications
+    weights exist for it).
+
+    Args: keras.applications' (`include_top`, `weights`, `input_tensor`, `input_shape`, `pooling`, `classes`,
+    `classifier_activation`, `name`); any other keyword (e.g. `growth_rate`, `stage_blocks`) is `DenseNet`'s.
+    """
+    return DenseNet(include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name,
+                    **preset("densenet264", kwargs))

@@ -19,7 +19,7 @@ from keras_cnns.checks import check_choice
 from keras_cnns.layers import PartialConv2D, Subsampling, scaled_tanh
 from keras_cnns.registry import Knob, Paper, Spec, preset, register, register_builder
 
-__all__ = ["LeNet5", "LeNet5Modern"]
+__all__ = ["LeNet", "LeNet5", "LeNet5Modern"]
 
 PAPER = Paper("Gradient-Based Learning Applied to Document Recognition", 1998,
               "http://yann.lecun.com/exdb/publis/pdf/lecun-98.pdf")

@@ -5,36 +5,49 @@ Reference:
   https://arxiv.org/abs/1704.04861)
 
 Depthwise-separable blocks (3x3 depthwise + 1x1 pointwise, each with batch norm and ReLU6), the width
-multiplier `alpha` and the resolution multiplier (the input size). The graph, layer names and weights
-files are keras.applications.MobileNet's, so its ImageNet files load unchanged.
+multiplier (`width_multiplier`, or keras.applications' name `alpha`) and the resolution multiplier (the input
+size). The graph, layer names and weights files are keras.applications.MobileNet's, so its ImageNet files load
+unchanged. `stage_blocks` sets the depth: the blocks at each of the five widths 64, 128, 256, 512 and 1024
+(Table 1: (1, 2, 2, 6, 2); the first block of every stage after the first has stride 2).
 """
 
+import dataclasses
 import warnings
 
 from keras import layers
-from keras.applications import imagenet_utils
 
-from keras_cnns.application import ImagenetWeights, WeightsFile, build_application, decode_predictions
-from keras_cnns.checks import check_choice, check_float, check_int, check_rate
-from keras_cnns.registry import Paper, register_variant
+from keras_cnns.application import (ImagenetWeights, WeightsFile, application_arguments, build_application,
+                                    decode_predictions, preprocess_with)
+from keras_cnns.checks import check_choice, check_rate
+from keras_cnns.registry import Knob, Paper, Spec, preset, register, register_builder
 
 __all__ = ["MobileNet", "MobileNetV1_100", "MobileNetV1_075", "MobileNetV1_050", "MobileNetV1_025"]
 
 PAPER = Paper("MobileNets: Efficient Convolutional Neural Networks for Mobile Vision Applications", 2017,
               "https://arxiv.org/abs/1704.04861")
 
-# (pointwise filters, stride) of the 13 depthwise-separable blocks (the paper's Table 1).
-BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
-          (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1))  # fmt: skip
+# Table 1: pointwise filters of the five stages and their depthwise-separable blocks (13 in all).
+STAGE_FILTERS = (64, 128, 256, 512, 1024)
+PAPER_STAGE_BLOCKS = (1, 2, 2, 6, 2)
+STEM_FILTERS = 32
 
 _BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/"
 IMAGENET_ALPHAS = {1.0: "1_0", 0.75: "7_5", 0.5: "5_0", 0.25: "2_5"}
 IMAGENET_SIZES = (128, 160, 192, 224)
 
+SPECS = {
+    "imagenet": Spec("mobilenet", PAPER, default_size=224, min_size=32, preprocessing="tf", knobs=(
+        Knob("stage_blocks", "int_tuple", low=1, high=12, length=5, default=PAPER_STAGE_BLOCKS),
+        # 1/32 leaves the 32-filter stem one filter (keras.applications truncates filters x alpha).
+        Knob("width_multiplier", "float", low=1 / 32, high=2.0, default=1.0),
+        Knob("depth_multiplier", "int", low=1, high=4, default=1),
+    )),
+}
+
 
 def preprocess_input(x, data_format=None):
     """keras.applications.mobilenet.preprocess_input: pixels scaled to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+    return preprocess_with(SPECS["imagenet"], x, data_format)
 
 
 
@@ -72,10 +85,16 @@ def depthwise_conv_block(x, pointwise_filters, alpha, depth_multiplier, strides,
     return layers.ReLU(6.0, name=f"conv_pw_{block_id}_relu")(x)
 
 
-def _mobilenet_body(alpha, depth_multiplier):
+def block_layout(stage_blocks):
+    """(pointwise filters, stride) of every depthwise-separable block, in order."""
+    return [(filters, 2 if stage > 0 and index == 0 else 1)
+            for stage, (blocks, filters) in enumerate(zip(stage_blocks, STAGE_FILTERS)) for index in range(blocks)]
+
+
+def _mobilenet_body(alpha, depth_multiplier, stage_blocks):
     def body(x):
-        x = conv_block(x, 32, alpha)
-        for block_id, (filters, strides) in enumerate(BLOCKS, start=1):
+        x = conv_block(x, STEM_FILTERS, alpha)
+        for block_id, (filters, strides) in enumerate(block_layout(stage_blocks), start=1):
             x = depthwise_conv_block(x, filters, alpha, depth_multiplier, strides, block_id)
         return x
 
@@ -95,6 +114,19 @@ def _mobilenet_head(dropout):
     return head
 
 
+def _width_multiplier(alpha, width_multiplier):
+    """`width_multiplier`, or keras.applications' `alpha` (an alias that stays, so no warning), checked against
+    the knob's range under the name the caller used."""
+    knob = SPECS["imagenet"].knob("width_multiplier")
+    if width_multiplier is None:
+        return dataclasses.replace(knob, name="alpha").validate(alpha)
+    if alpha != 1.0 and alpha != width_multiplier:
+        raise TypeError(f"alpha is keras.applications' name of width_multiplier; pass one of them, not alpha={alpha!r} "
+                        f"and width_multiplier={width_multiplier!r}")
+    return knob.validate(width_multiplier)
+
+
+@register_builder("mobilenet")
 def MobileNet(
     input_shape=None,
     alpha=1.0,
@@ -107,18 +139,27 @@ def MobileNet(
     classes=1000,
     classifier_activation="softmax",
     name=None,
+    *,
+    width_multiplier=None,
+    stage_blocks=None,
 ):
     """Instantiates MobileNet v1 with keras.applications.MobileNet's signature (weights default to None).
 
     Args:
-        alpha: width multiplier (ImageNet weights: 0.25, 0.5, 0.75 or 1.0).
-        depth_multiplier: channel multiplier of the depthwise convolutions (ImageNet weights: 1).
+        alpha: keras.applications' name of `width_multiplier` (give one of the two).
+        depth_multiplier: channel multiplier of the depthwise convolutions, in [1, 4] (ImageNet weights: 1).
         dropout: dropout rate before the classifier.
         input_shape: the resolution multiplier; ImageNet weights exist for 128, 160, 192 and 224.
+        width_multiplier: scales every layer's filters (truncated to an integer, as keras.applications does),
+            in [1/32, 2.0]; ImageNet weights exist for 0.25, 0.5, 0.75 and 1.0.
+        stage_blocks: depthwise-separable blocks at each of the widths 64, 128, 256, 512 and 1024, each in
+            [1, 12] (Table 1: (1, 2, 2, 6, 2), the default; ImageNet weights exist for that one only).
         The other arguments are keras.applications'.
     """
-    check_float("alpha", alpha, min_value=0.0, min_inclusive=False)
-    check_int("depth_multiplier", depth_multiplier, min_value=1)
+    spec = SPECS["imagenet"]
+    alpha = _width_multiplier(alpha, width_multiplier)
+    depth_multiplier = spec.knob("depth_multiplier").validate(depth_multiplier)
+    stage_blocks = PAPER_STAGE_BLOCKS if stage_blocks is None else spec.knob("stage_blocks").validate(stage_blocks)
     check_rate("dropout", dropout)
     rows = None
     if input_shape is not None and isinstance(input_shape, (tuple, list)) and len(input_shape) == 3:
@@ -131,6 +172,7 @@ def MobileNet(
                 f"alpha must be one of 0.25, 0.5, 0.75 or 1.0 to load weights='imagenet'; got alpha={alpha!r}"
             )
         check_choice("depth_multiplier", depth_multiplier, (1,))
+        check_choice("stage_blocks", stage_blocks, (PAPER_STAGE_BLOCKS,))
         if input_shape is not None and rows not in IMAGENET_SIZES:
             warnings.warn(
                 f"input_shape={input_shape} is not square with a size in {IMAGENET_SIZES}; loading the weights "
@@ -140,28 +182,73 @@ def MobileNet(
         weights_spec = imagenet_weights(alpha, default_size)
     if name is None:
         name = f"mobilenet_{alpha:0.2f}_{rows or 224}"
+        if stage_blocks != PAPER_STAGE_BLOCKS:
+            name += "_blocks" + "-".join(map(str, stage_blocks))
     return build_application(
-        _mobilenet_body(alpha, depth_multiplier),
-        name=name,
-        include_top=include_top,
-        weights=weights,
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
+        _mobilenet_body(alpha, depth_multiplier, stage_blocks),
+        spec=spec,
         default_size=default_size,
-        min_size=32,
         head=_mobilenet_head(dropout),
         imagenet_weights=weights_spec,
+        **application_arguments(locals()),
     )
 
 
-def _variant(function_name, model_name, alpha):
-    return register_variant(MobileNet, function_name, model_name, family="mobilenet", paper=PAPER, alpha=alpha)
+@register("mobilenet_v1_100", SPECS["imagenet"], width_multiplier=1.0)
+def MobileNetV1_100(input_shape=None, depth_multiplier=1, dropout=1e-3, include_top=True, weights=None,
+                    input_tensor=None, pooling=None, classes=1000, classifier_activation="softmax",
+                    name="mobilenet_v1_100", **kwargs):
+    """Instantiates 1.0 MobileNet (width multiplier 1.0, Table 1's 13 blocks); `weights="imagenet"` loads
+    keras.applications' file for the input size.
+
+    Args: keras.applications.MobileNet's, without `alpha`; any other keyword (e.g. `stage_blocks`) is
+    `MobileNet`'s.
+    """
+    # alpha left at 1.0: the preset's width_multiplier sets the width.
+    return MobileNet(input_shape, 1.0, depth_multiplier, dropout, include_top, weights, input_tensor, pooling, classes,
+                     classifier_activation, name, **preset("mobilenet_v1_100", kwargs))
 
 
-MobileNetV1_100 = _variant("MobileNetV1_100", "mobilenet_v1_100", 1.0)
-MobileNetV1_075 = _variant("MobileNetV1_075", "mobilenet_v1_075", 0.75)
-MobileNetV1_050 = _variant("MobileNetV1_050", "mobilenet_v1_050", 0.5)
-MobileNetV1_025 = _variant("MobileNetV1_025", "mobilenet_v1_025", 0.25)
+@register("mobilenet_v1_075", SPECS["imagenet"], width_multiplier=0.75)
+def MobileNetV1_075(input_shape=None, depth_multiplier=1, dropout=1e-3, include_top=True, weights=None,
+                    input_tensor=None, pooling=None, classes=1000, classifier_activation="softmax",
+                    name="mobilenet_v1_075", **kwargs):
+    """Instantiates 0.75 MobileNet (width multiplier 0.75, Table 1's 13 blocks); `weights="imagenet"` loads
+    keras.applications' file for the input size.
+
+    Args: keras.applications.MobileNet's, without `alpha`; any other keyword (e.g. `stage_blocks`) is
+    `MobileNet`'s.
+    """
+    # alpha left at 1.0: the preset's width_multiplier sets the width.
+    return MobileNet(input_shape, 1.0, depth_multiplier, dropout, include_top, weights, input_tensor, pooling, classes,
+                     classifier_activation, name, **preset("mobilenet_v1_075", kwargs))
+
+
+@register("mobilenet_v1_050", SPECS["imagenet"], width_multiplier=0.5)
+def MobileNetV1_050(input_shape=None, depth_multiplier=1, dropout=1e-3, include_top=True, weights=None,
+                    input_tensor=None, pooling=None, classes=1000, classifier_activation="softmax",
+                    name="mobilenet_v1_050", **kwargs):
+    """Instantiates 0.5 MobileNet (width multiplier 0.5, Table 1's 13 blocks); `weights="imagenet"` loads
+    keras.applications' file for the input size.
+
+    Args: keras.applications.MobileNet's, without `alpha`; any other keyword (e.g. `stage_blocks`) is
+    `MobileNet`'s.
+    """
+    # alpha left at 1.0: the preset's width_multiplier sets the width.
+    return MobileNet(input_shape, 1.0, depth_multiplier, dropout, include_top, weights, input_tensor, pooling, classes,
+                     classifier_activation, name, **preset("mobilenet_v1_050", kwargs))
+
+
+@register("mobilenet_v1_025", SPECS["imagenet"], width_multiplier=0.25)
+def MobileNetV1_025(input_shape=None, depth_multiplier=1, dropout=1e-3, include_top=True, weights=None,
+                    input_tensor=None, pooling=None, classes=1000, classifier_activation="softmax",
+                    name="mobilenet_v1_025", **kwargs):
+    """Instantiates 0.25 MobileNet (width multiplier 0.25, Table 1's 13 blocks); `weights="imagenet"` loads
+    keras.applications' file for the input size.
+
+    Args: keras.applications.MobileNet's, without `alpha`; any other keyword (e.g. `stage_blocks`) is
+    `MobileNet`'s.
+    """
+    # alpha left at 1.0: the preset's width_multiplier sets the width.
+    return MobileNet(input_shape, 1.0, depth_multiplier, dropout, include_top, weights, input_tensor, pooling, classes,
+                     classifier_activation, name, **preset("mobilenet_v1_025", kwargs))

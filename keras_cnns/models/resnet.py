@@ -177,14 +177,14 @@ def _resnet_body(imagenet, block, stage_blocks, stage_filters, shortcut, use_bia
     return body
 
 
-def _depth_layout(depth, variant):
+def _depth_layout(depth, variant, variant_argument="variant"):
     """(block, stage_blocks) of a paper depth: Table 1 for ImageNet, 6n+2 for CIFAR."""
     if variant == "imagenet":
         return IMAGENET_DEPTHS[check_choice("depth", depth, tuple(IMAGENET_DEPTHS))]
     check_int("depth", depth, min_value=8)
     if (depth - 2) % 6:
         raise ValueError(
-            f"depth must be 6n+2 for variant='cifar' (e.g. {', '.join(map(str, CIFAR_DEPTHS))}); got {depth!r}"
+            f"depth must be 6n+2 for {variant_argument}='cifar' (e.g. {', '.join(map(str, CIFAR_DEPTHS))}); got {depth!r}"
         )
     return "basic", ((depth - 2) // 6,) * 3
 
@@ -251,13 +251,15 @@ def ResNet(
         The other arguments are keras.applications'; `classes` defaults to 1000 ("imagenet") or 10 ("cifar").
         `weights="imagenet"` loads keras.applications' files for depth 50, 101 and 152 at the paper's width.
     """
-    variant = check_choice("variant", renamed_argument("dataset", "variant", dataset, variant, "imagenet"), VARIANTS)
+    variant_argument = "variant" if dataset is None else "dataset"  # errors name the argument the caller used
+    variant = check_choice(variant_argument, renamed_argument("dataset", "variant", dataset, variant, "imagenet"),
+                           VARIANTS)
     spec = SPECS[variant]
     if depth is not None:
         if stage_blocks is not None or block is not None:
             raise ValueError(f"depth sets stage_blocks and block: give depth or them, not both; got depth={depth!r}, "
                              f"stage_blocks={stage_blocks!r}, block={block!r}")
-        block, stage_blocks = _depth_layout(depth, variant)
+        block, stage_blocks = _depth_layout(depth, variant, variant_argument)
     elif stage_blocks is None:
         default_block, stage_blocks = _depth_layout(50 if variant == "imagenet" else 20, variant)
         block = default_block if block is None else block
