@@ -33,10 +33,18 @@ def knob_bounds(space, knob, side, index=None):
     return low, high
 
 
+def _tunable_choices(knob):
+    """The choices keras-tuner can hold (it takes int, float, str and bool values, not None)."""
+    return [c for c in knob.choices if isinstance(c, (int, float, str, bool))]
+
+
 def searched_knobs(space) -> list[str]:
     """The knobs a search varies by default: all of them, except `width_multiplier` where `base_filters` is
-    there too (both scale the same widths; searching both only adds equivalent configurations)."""
-    return [name for name in space.knobs if not (name == "width_multiplier" and "base_filters" in space.knobs)]
+    there too (both scale the same widths; searching both only adds equivalent configurations) and a choice
+    with fewer than two values keras-tuner can hold (it stays at the model's preset)."""
+    return [name for name, knob in space.knobs.items()
+            if not (name == "width_multiplier" and "base_filters" in space.knobs)
+            and not (knob.kind == "choice" and len(_tunable_choices(knob)) < 2)]
 
 
 def choose_knobs(hp, space, side, names=None) -> dict:
@@ -51,7 +59,9 @@ def choose_knobs(hp, space, side, names=None) -> dict:
             low, high = knob_bounds(space, knob, side)
             chosen[knob.name] = hp.Float(name, low, high) if high > low else hp.Fixed(name, low)
         elif knob.kind == "choice":
-            chosen[knob.name] = hp.Choice(name, list(knob.choices), default=paper_value(space, knob))
+            choices = _tunable_choices(knob)
+            paper = paper_value(space, knob)
+            chosen[knob.name] = hp.Choice(name, choices, default=paper if paper in choices else choices[0])
         elif knob.kind == "bool":
             chosen[knob.name] = hp.Boolean(name, default=bool(paper_value(space, knob)))
         elif knob.kind == "int_tuple":
@@ -65,7 +75,7 @@ def choose_knobs(hp, space, side, names=None) -> dict:
 def build_family_model(space, chosen, input_shape, classes):
     """The zoo builder's model for `chosen` knob values, resized up front if the input is below `min_size`."""
     height, width, channels = input_shape
-    kwargs = {**space.preset, **space.to_builder_kwargs(chosen)}
+    kwargs = {**space.preset, **chosen}
     if min(height, width) >= space.min_size:
         return space.builder(**kwargs, input_shape=tuple(input_shape), classes=classes)
     core = space.builder(**kwargs, input_shape=(space.min_size, space.min_size, channels), classes=classes)

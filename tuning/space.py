@@ -1,9 +1,5 @@
 """What a search may vary per family: the family's builder, the preset of its representative model, its
 knobs (name, kind, bounds, paper value) and its smallest input, read from `keras_cnns.model_spec`.
-
-Until every family declares its knobs (the design-space issue), `INTERIM_SPACES` describes those whose
-builders already take depth and width arguments under other names, and `to_builder_kwargs` maps the knob
-values to them; a family's spec replaces its interim entry as soon as the spec has knobs.
 """
 
 from __future__ import annotations
@@ -14,7 +10,6 @@ from typing import Callable
 
 import keras_cnns
 from keras_cnns.checks import check_choice
-from keras_cnns.registry import Knob
 
 # The model of each family whose spec a search starts from (the smallest of the paper's models).
 REPRESENTATIVE = {
@@ -34,34 +29,6 @@ class FamilySpace:
     knobs: dict
     default_size: int
     min_size: int
-    to_builder_kwargs: Callable[[dict], dict] = dict
-
-
-def _mobilenet_kwargs(chosen):
-    kwargs = dict(chosen)
-    if "width_multiplier" in kwargs:
-        kwargs["alpha"] = kwargs.pop("width_multiplier")
-    return kwargs
-
-
-def _densenet_kwargs(chosen):
-    kwargs = dict(chosen)
-    if "stage_blocks" in kwargs:
-        kwargs["blocks"] = kwargs.pop("stage_blocks")
-    return kwargs
-
-
-INTERIM_SPACES = {
-    "mobilenet": FamilySpace(
-        "mobilenet", keras_cnns.MobileNet, {},
-        {"width_multiplier": Knob("width_multiplier", "float", 0.125, 1.0, default=0.25)},
-        224, 32, _mobilenet_kwargs),
-    "densenet": FamilySpace(
-        "densenet", keras_cnns.DenseNet, {"compression": 0.5},
-        {"stage_blocks": Knob("stage_blocks", "int_tuple", 1, 24, length=3, default=(6, 12, 24)),
-         "growth_rate": Knob("growth_rate", "int", 4, 32, default=12)},
-        224, 16, _densenet_kwargs),
-}
 
 
 def _spec_space(family) -> FamilySpace | None:
@@ -75,14 +42,14 @@ def _spec_space(family) -> FamilySpace | None:
 
 
 def families() -> list[str]:
-    """Families a search can vary today."""
-    return sorted(f for f in REPRESENTATIVE if f in INTERIM_SPACES or _spec_space(f) is not None)
+    """Families a search can vary: those whose spec declares knobs."""
+    return sorted(f for f in REPRESENTATIVE if _spec_space(f) is not None)
 
 
 def family_space(family) -> FamilySpace:
     """The search space of `family` (one of `families()`)."""
     check_choice("family", family, families())
-    return _spec_space(family) or INTERIM_SPACES[family]
+    return _spec_space(family)
 
 
 def paper_value(space: FamilySpace, knob):
