@@ -82,7 +82,7 @@ def _cmd_demo(args):
 # Modules that add subcommands: each defines `add_commands(subparsers)`; a handler is set with
 # `parser.set_defaults(run=function_of_args)`. The CLI sits above every package, so tflite/ and tuning/
 # register their commands here too.
-COMMAND_MODULES = ("keras_cnns.training", "keras_cnns.visualize", "tflite.commands", "tflite.zoo")
+COMMAND_MODULES = ("keras_cnns.training", "keras_cnns.visualize", "tflite.commands", "tflite.zoo", "tuning.commands")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -321,6 +321,10 @@ def train(
     if steps_per_epoch < 1:
         steps_per_epoch = sum(1 for _ in dataset.train)
 
+    if distribution.num_replicas_in_sync > 1:
+        # Keras 3.15 fails to run several steps per call under MirroredStrategy ("You must feed a value for
+        # placeholder tensor ... while/cond/Placeholder_1"): one step per call there.
+        steps_per_execution = 1
     with distribution.scope():
         if builder is not None:
             model = builder(input_shape=dataset.input_shape, classes=dataset.classes)

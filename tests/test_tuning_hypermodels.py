@@ -1,0 +1,91 @@
+"""tuning.hypermodels: every sampled configuration of every family builds at digit sizes, ranges scale."""
+
+import keras_tuner
+import pytest
+
+import keras_cnns
+from tuning import space
+from tuning.hypermodels import CrossFamilyHyperModel, choose_knobs, FamilyHyperModel, ResNetHyperModel, hypermodel_for
+
+SAMPLES = 4
+
+
+def sampled(hypermodel, count, seed=0):
+    """`count` random configurations of `hypermodel`'s space, each built (params counted only)."""
+    discovered = keras_tuner.HyperParameters()
+    hypermodel.build(discovered)
+    for i in range(count):
+        hp = keras_tuner.HyperParameters()
+        for parameter in discovered.space:
+            hp.values[parameter.name] = parameter.random_sample(seed + i)
+        yield hp.values, hypermodel.build(hp)
+
+
+@pytest.mark.parametrize("shape", [(8, 8, 1), (28, 28, 1)])
+@pytest.mark.parametrize("family", space.families())
+def test_sampled_configurations_build(family, shape):
+    fam_space = space.family_space(family)
+    for values, model in sampled(FamilyHyperModel(shape, 10, family=family), SAMPLES):
+        assert tuple(model.input_shape[1:]) == shape and tuple(model.output_shape[1:]) == (10,)
+        assert model.count_params() > 0
+        for knob in fam_space.knobs.values():
+            for name, value in values.items():
+                if not name.startswith(f"{family}/{knob.name}"):
+                    continue
+                if knob.kind == "choice":
+                    assert value in knob.choices, (name, value)
+                elif knob.kind != "bool":
+                    assert knob.low <= value <= knob.high, (name, value)
+
+
+def test_ranges_scale_with_the_input():
+    small, large = keras_tuner.HyperParameters(), keras_tuner.HyperParameters()
+    ResNetHyperModel((28, 28, 1), 10).build(small)
+    choose_knobs(large, space.family_space("resnet"), 224)  # bounds only: no 224x224 ResNet is built
+    resnet = space.family_space("resnet")
+
+    def highs(hp):
+        return {p.name: p.max_value for p in hp.space if p.name.startswith("resnet/") and hasattr(p, "max_value")}
+
+    # 28x28 is below ResNet-20's 32x32: depth and width stop at the paper's (3 blocks a stage, 16 filters).
+    assert highs(small) == {"resnet/stage_blocks_0": 3, "resnet/stage_blocks_1": 3, "resnet/stage_blocks_2": 3,
+                            "resnet/base_filters": 16}
+    assert highs(large) == {"resnet/stage_blocks_0": resnet.knobs["stage_blocks"].high,
+                            "resnet/stage_blocks_1": resnet.knobs["stage_blocks"].high,
+                            "resnet/stage_blocks_2": resnet.knobs["stage_blocks"].high,
+                            "resnet/base_filters": resnet.knobs["base_filters"].high}
+
+
+def test_paper_configuration_matches_the_registered_model():
+    hp = keras_tuner.HyperParameters()
+    hp.values.update({"resnet/stage_blocks_0": 3, "resnet/stage_blocks_1": 3, "resnet/stage_blocks_2": 3,
+                      "resnet/base_filters": 16, "resnet/block": "basic"})
+    model = ResNetHyperModel((32, 32, 1), 10).build(hp)
+    # ResNet-20 (0.27M parameters in the paper) takes RGB: its stem has 2 x 9 x 16 more weights than ours.
+    assert model.count_params() == keras_cnns.model_info("resnet20")["parameters"] - 2 * 9 * 16
+
+
+def test_cross_family_picks_a_family_and_only_its_knobs():
+    families = [f for f in ("resnet", "lenet") if f in space.families()]
+    seen = set()
+    for values, model in sampled(CrossFamilyHyperModel((8, 8, 1), 10, families=families), 6):
+        seen.add(values["family"])
+        assert tuple(model.output_shape[1:]) == (10,)
+    assert seen == set(families)
+
+
+def test_bad_arguments_name_themselves():
+    with pytest.raises(ValueError, match="family must be one of .*got 'resnett'"):
+        hypermodel_for("resnett", (28, 28, 1), 10)
+    with pytest.raises(ValueError, match="families must name at least one"):
+        hypermodel_for([], (28, 28, 1), 10)
+    with pytest.raises(ValueError, match="recipe must be one of"):
+        hypermodel_for("resnet", (28, 28, 1), 10, recipes=("fast",))
+
+
+def test_width_multiplier_is_left_out_only_where_base_filters_sets_the_same_widths():
+    from tuning.hypermodels import searched_knobs
+
+    resnet, lenet = space.family_space("resnet"), space.family_space("lenet")
+    assert "width_multiplier" in resnet.knobs and "width_multiplier" not in searched_knobs(resnet)
+    assert searched_knobs(lenet) == list(lenet.knobs)

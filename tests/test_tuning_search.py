@@ -1,0 +1,138 @@
+"""tuning.search: figures per trial, pre-training rejection, the front, bad input and resume after SIGKILL."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import numpy as np
+
+from keras_cnns.data import load_digits
+from keras_cnns.flops import count_multiply_adds
+from tuning import pareto
+from tuning.measure import int8_size_estimate
+from tuning.search import HardwareAwareMixin, search
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+IMAGES = 600  # of the digits: a short fit, long enough to be killed in
+SMALL = {"data": "digits", "family": "resnet", "epochs": 1, "latency_runs": 3}
+
+
+def test_trials_carry_figures_and_the_front_is_theirs(tmp_path):
+    result = search(**SMALL, max_trials=2, directory=str(tmp_path), project_name="p")
+    assert len(result.trials) == 2
+    completed = [t for t in result.trials if t["status"] == "COMPLETED"]
+    assert completed  # a configuration LiteRT cannot run is a FAILED trial, with its message
+    for trial in completed:
+        assert trial["rejected"] == 0 and trial["fit_seconds"] > 0
+        assert trial["size_bytes"] > trial["params"]  # int8 weights plus int32 biases and the graph
+        assert trial["latency_ms"] > 0
+    assert {t["trial_id"] for t in result.front} == {t["trial_id"] for t in pareto.pareto_front(completed)}
+    assert result.best() in result.front
+    for name in ("trials.csv", "front.csv", "front.json", "front.png"):
+        assert os.path.getsize(tmp_path / "p" / name) > 0
+    assert json.loads((tmp_path / "p" / "front.json").read_text())["front"] == result.front
+
+
+def test_configurations_over_a_limit_are_rejected_before_training():
+    import keras_cnns
+
+    model = keras_cnns.ResNet(variant="cifar", stage_blocks=(1, 1, 1), base_filters=8, input_shape=(8, 8, 1),
+                              classes=10)
+    images = np.random.default_rng(0).random((8, 8, 8, 1), dtype=np.float32)
+    params = model.count_params()
+
+    def rejection(**constraints):
+        tuner = type("Probe", (HardwareAwareMixin,), {"__init__": lambda self: None})()
+        tuner.constraints, tuner.representative_images = constraints, images
+        return tuner.rejection(model)
+
+    assert rejection(max_params=params) is None
+    assert rejection(max_params=params - 1) == {"params": params, "macs": count_multiply_adds(model),
+                                                "val_accuracy": 0.0, "rejected": 1.0}
+    estimate = int8_size_estimate(model, images) / 1000
+    assert rejection(max_size_kb=estimate) is None
+    assert rejection(max_size_kb=estimate - 0.001)["size_kb"] == estimate
+    assert rejection(max_size_kb=params / 1000 - 0.001)["rejected"] == 1  # 1 byte a weight: no export needed
+
+
+def test_a_constraint_no_trial_meets_is_reported_not_violated(tmp_path):
+    result = search(**SMALL, max_trials=2, max_size_kb=0.5, directory=str(tmp_path), project_name="p")
+    assert result.front == [] and result.best() is None
+    assert all(t["rejected"] == 1 for t in result.trials)
+    assert result.message.startswith("no trial met the constraints (max_size_kb=0.5)")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"family": "resnett"}, "family must be one of .*got 'resnett'"),
+    ({"family": "resnet", "max_size_kb": 0}, "max_size_kb must be a number > 0.0; got 0"),
+    ({"family": "resnet", "objectives": ("accuracy", "speed")}, "objectives entry must be one of .*got 'speed'"),
+    ({"family": "resnet", "tuner": "grid"}, "tuner must be one of .*got 'grid'"),
+    ({"family": "resnet", "families": ["resnet"]}, "exactly one of family .* or families"),
+])
+def test_bad_input_names_the_argument(tmp_path, arguments, message):
+    with pytest.raises(ValueError, match=message):
+        search("digits", directory=str(tmp_path), **arguments)
+    assert os.listdir(tmp_path) == []
+
+
+def test_another_projects_folder_is_refused_and_kept(tmp_path):
+    search(**SMALL, max_trials=1, max_size_kb=0.5, directory=str(tmp_path), project_name="p")
+    before = {name: (tmp_path / "p" / name).read_bytes() for name in os.listdir(tmp_path / "p")
+              if os.path.isfile(tmp_path / "p" / name)}
+    with pytest.raises(ValueError, match="holds another search .*constraints"):
+        search(**SMALL, max_trials=1, max_size_kb=0.7, directory=str(tmp_path), project_name="p")
+    after = {name: (tmp_path / "p" / name).read_bytes() for name in before}
+    assert after == before
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not a tuning.search project"):
+        search(**SMALL, max_trials=1, directory=str(tmp_path), project_name="other")
+    assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
+
+
+def trials_by_status(project, status="COMPLETED"):
+    found = {}
+    for name in os.listdir(project) if os.path.isdir(project) else []:
+        path = os.path.join(project, name, "trial.json")
+        if name.startswith("trial_") and os.path.isfile(path):
+            with open(path) as handle:
+                trial = json.load(handle)
+            if trial["status"] == status:
+                metrics = trial["metrics"]["metrics"]
+                found[trial["trial_id"]] = (metrics["val_accuracy"]["observations"][-1]["value"][0]
+                                            if "val_accuracy" in metrics else None)
+    return found
+
+
+@pytest.mark.parametrize("tuner", ["random", "bayesian", "hyperband"])
+def test_a_search_killed_mid_trial_resumes_without_losing_a_trial(tmp_path, tuner):
+    arguments = dict(SMALL, tuner=tuner, max_trials=3, epochs=3 if tuner == "hyperband" else 1,
+                     directory=str(tmp_path), project_name="p")
+    arguments.pop("data")
+    code = ("from keras_cnns.data import load_digits; from tuning.search import search; "
+            f"(x, y), _ = load_digits(); search((x[:{IMAGES}], y[:{IMAGES}]), **{arguments!r})")
+    env = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    process = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    project = tmp_path / "p"
+    deadline = time.monotonic() + 240
+    while not (trials_by_status(project) and trials_by_status(project, "RUNNING")) and process.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(2.0)  # into the running trial's fit
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    before, killed = trials_by_status(project), trials_by_status(project, "RUNNING")
+    assert before and killed, "the kill must come after a finished trial and during another"
+    (x, y), _ = load_digits()
+    result = search((x[:IMAGES], y[:IMAGES]), **arguments)
+    after = {t["trial_id"]: t["val_accuracy"] for t in result.trials if t["status"] == "COMPLETED"}
+    assert {trial_id: after[trial_id] for trial_id in before} == before
+    assert set(killed) <= set(after)  # the interrupted trial ran again
+    if tuner != "hyperband":  # Hyperband's brackets, not max_trials, set how many trials it runs
+        assert len(after) == 3

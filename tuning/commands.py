@@ -1,0 +1,96 @@
+"""`keras-cnns tune`: the hardware-aware search, then its winner retrained, exported to int8 and scored."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from tuning import pareto
+
+TABLE_COLUMNS = ("trial_id", "family", "val_accuracy", "size_kb", "latency_ms", "params", "macs")
+
+
+def format_table(trials, columns=TABLE_COLUMNS) -> str:
+    """Trials as an aligned text table (hyperparameters shown as "family")."""
+    def cell(trial, column):
+        if column == "family":
+            return trial.get("family") or next((k.split("/")[0] for k in trial if "/" in k), "")
+        value = trial.get(column, "")
+        if isinstance(value, float):
+            return f"{value:.4f}" if column == "val_accuracy" else f"{value:,.4g}" if value < 1e4 else f"{value:,.0f}"
+        return str(value)
+
+    rows = [list(columns)] + [[cell(t, c) for c in columns] for t in trials]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
+    return "\n".join("  ".join(value.rjust(width) for value, width in zip(row, widths)) for row in rows)
+
+
+class Progress:
+    """After each trial, one line on stderr: trial n of N, elapsed / remaining budget, best so far, front size."""
+
+    def __init__(self, max_trials, max_minutes, objectives, constraints, stream=sys.stderr):
+        self.max_trials, self.max_minutes = max_trials, max_minutes
+        self.objectives, self.constraints = objectives, pareto.check_constraints(constraints)
+        self.stream, self.started = stream, time.monotonic()
+
+    def __call__(self, trials):
+        elapsed = time.monotonic() - self.started
+        meeting = [t for t in trials if t.get("status") == "COMPLETED" and not t.get("rejected")
+                   and not pareto.violations(t, self.constraints)]
+        best = pareto.best(meeting)
+        budget = "" if self.max_minutes is None else f" / {max(0.0, 60 * self.max_minutes - elapsed):.0f} s left"
+        shown = ("none meets the constraints yet" if best is None else
+                 f"best {best['val_accuracy']:.4f} at {best['size_kb']:.1f} KB")
+        front = len(pareto.pareto_front(meeting, self.objectives)) if meeting else 0
+        print(f"trial {len(trials)} of {self.max_trials}, {elapsed:.0f} s elapsed{budget}; {shown}; front of "
+              f"{front}", file=self.stream, flush=True)
+
+
+def _cmd_tune(args):
+    from tuning.search import search
+    from tuning.winners import finish_winners
+
+    names = [name for name in args.family.split(",") if name]
+    objectives = tuple(name for name in args.objectives.split(",") if name)
+    constraints = {"max_size_kb": args.max_size_kb, "max_latency_ms": args.max_latency_ms,
+                   "max_params": args.max_params}
+    progress = None if args.quiet else Progress(args.trials, args.minutes, pareto.check_objectives(objectives),
+                                                constraints)
+    family_argument = {"family": names[0]} if len(names) == 1 else {"families": names}
+    result = search(args.data, **family_argument, tuner=args.tuner, max_trials=args.trials,
+                    max_minutes=args.minutes, epochs=args.epochs, objectives=objectives, directory=args.out,
+                    project_name=args.project, overwrite=args.overwrite, progress=progress, **constraints)
+    print(result.message)
+    if not result.front:
+        raise ValueError(result.message)
+    print(format_table(result.front))
+    print(f"trials, front and plot in {result.project_dir} (trials.csv, front.csv, front.json, front.png)")
+    if args.retrain_epochs:
+        report = finish_winners(result, args.data, epochs=args.retrain_epochs, qat=args.qat)[0]
+        print(f"winner trial {report['trial_id']} retrained {report['epochs']} epochs on all training images, "
+              f"{report['quantization']}: {report['size_bytes']:,} bytes, {report['latency_ms']:.3f} ms; test "
+              f"accuracy {report['tflite_test_accuracy']:.4f} (.tflite) vs {report['keras_test_accuracy']:.4f} "
+              f"(Keras) on {report['test_images']} held-out images; {report['tflite_path']}")
+
+
+def add_commands(subparsers):
+    command = subparsers.add_parser(
+        "tune", help="hardware-aware search over depth and width; Pareto front; winner exported to int8")
+    command.add_argument("--data", default="digits", help="digits, an IDX or image folder, or a tfds name")
+    command.add_argument("--family", default="resnet", help="a family, or several separated by commas")
+    command.add_argument("--tuner", default="bayesian", help="random, bayesian or hyperband")
+    command.add_argument("--trials", type=int, default=20, help="at most this many trials")
+    command.add_argument("--minutes", type=float, default=None, help="stop starting trials after this long")
+    command.add_argument("--epochs", type=int, default=10, help="training epochs per trial")
+    command.add_argument("--max-size-kb", type=float, default=None, help="int8 .tflite size limit (1 KB = 1000 B)")
+    command.add_argument("--max-latency-ms", type=float, default=None, help="LiteRT batch-1 latency limit")
+    command.add_argument("--max-params", type=float, default=None, help="parameter count limit")
+    command.add_argument("--objectives", default="accuracy,size", help="comma-separated, e.g. accuracy,size,latency")
+    command.add_argument("--out", default="runs/tune", help="folder of the search projects")
+    command.add_argument("--project", default="search", help="project name (run again to resume it)")
+    command.add_argument("--overwrite", action="store_true", help="start the project afresh")
+    command.add_argument("--retrain-epochs", type=int, default=20,
+                         help="retrain the best trial this long on all training data, export and score it (0: skip)")
+    command.add_argument("--qat", action="store_true", help="quantization-aware training before the int8 export")
+    command.add_argument("--quiet", action="store_true", help="no progress line per trial")
+    command.set_defaults(run=_cmd_tune)

@@ -1,0 +1,178 @@
+"""keras-tuner HyperModels over the knobs (depth, width, ...) of each zoo family, and one across families.
+
+Each HyperModel only picks knob values from the family's space (`tuning.space`) and calls the zoo's builder.
+Ranges scale with the input: below the size the family was designed for (`default_size`: 32 for CIFAR-style
+ResNets, 224 for ImageNet models) a knob's upper bound is its paper value, so digits get small networks; at
+full size the whole range is open. An input smaller than the family's smallest (`min_size`) is resized up to
+it by a `Resizing` layer at the model's front, so every sampled configuration builds. The learning rate (log
+scale, from a third to five times the recipe's) and, when several are offered, the recipe are searched too.
+
+    >>> hypermodel = ResNetHyperModel(input_shape=(28, 28, 1), classes=10)
+    >>> keras_tuner.RandomSearch(hypermodel, objective="val_accuracy", max_trials=10).search(x, y, ...)
+"""
+
+from __future__ import annotations
+
+import keras
+import keras_tuner
+
+from keras_cnns.checks import check_choice, check_int, check_int_sequence, check_type
+from keras_cnns.training import compile_with_recipe, get_recipe, list_recipes
+from tuning.space import families as known_families
+from tuning.space import family_space, paper_value
+
+
+def knob_bounds(space, knob, side, index=None):
+    """`knob`'s (low, high) for an input of `side` pixels: high is the paper's value below `default_size`."""
+    low, high = knob.low, knob.high
+    paper = paper_value(space, knob)
+    if paper is not None and index is not None:
+        paper = paper[index]
+    if side < space.default_size and paper is not None:
+        high = max(low, min(high, paper))
+    return low, high
+
+
+def _tunable_choices(knob):
+    """The choices keras-tuner can hold (it takes int, float, str and bool values, not None)."""
+    return [c for c in knob.choices if isinstance(c, (int, float, str, bool))]
+
+
+def searched_knobs(space) -> list[str]:
+    """The knobs a search varies by default: all of them, except `width_multiplier` where `base_filters` is
+    there too (both scale the same widths; searching both only adds equivalent configurations) and a choice
+    with fewer than two values keras-tuner can hold (it stays at the model's preset)."""
+    return [name for name, knob in space.knobs.items()
+            if not (name == "width_multiplier" and "base_filters" in space.knobs)
+            and not (knob.kind == "choice" and len(_tunable_choices(knob)) < 2)]
+
+
+def choose_knobs(hp, space, side, names=None) -> dict:
+    """Register `space`'s knobs `names` (default `searched_knobs`) in `hp` as "family/knob"; the chosen values."""
+    chosen = {}
+    names = searched_knobs(space) if names is None else names
+    for knob in (space.knobs[name] for name in names):
+        name = f"{space.family}/{knob.name}"
+        if knob.kind == "int":
+            chosen[knob.name] = hp.Int(name, *knob_bounds(space, knob, side))
+        elif knob.kind == "float":
+            low, high = knob_bounds(space, knob, side)
+            chosen[knob.name] = hp.Float(name, low, high) if high > low else hp.Fixed(name, low)
+        elif knob.kind == "choice":
+            choices = _tunable_choices(knob)
+            paper = paper_value(space, knob)
+            chosen[knob.name] = hp.Choice(name, choices, default=paper if paper in choices else choices[0])
+        elif knob.kind == "bool":
+            chosen[knob.name] = hp.Boolean(name, default=bool(paper_value(space, knob)))
+        elif knob.kind == "int_tuple":
+            chosen[knob.name] = tuple(hp.Int(f"{name}_{i}", *knob_bounds(space, knob, side, i))
+                                      for i in range(knob.length))
+        else:
+            raise ValueError(f"knob {knob.name!r} of family {space.family!r} has unknown kind {knob.kind!r}")
+    return chosen
+
+
+def build_family_model(space, chosen, input_shape, classes):
+    """The zoo builder's model for `chosen` knob values, resized up front if the input is below `min_size`."""
+    height, width, channels = input_shape
+    kwargs = {**space.preset, **chosen}
+    if min(height, width) >= space.min_size:
+        return space.builder(**kwargs, input_shape=tuple(input_shape), classes=classes)
+    core = space.builder(**kwargs, input_shape=(space.min_size, space.min_size, channels), classes=classes)
+    inputs = keras.Input(tuple(input_shape), name="images")
+    resized = keras.layers.Resizing(space.min_size, space.min_size, name="resize_to_min_size")(inputs)
+    return keras.Model(inputs, core(resized), name=core.name)
+
+
+class ZooHyperModel(keras_tuner.HyperModel):
+    """Base of the zoo's HyperModels: input, classes, the recipe(s) and the learning rate."""
+
+    def __init__(self, input_shape=(28, 28, 1), classes=10, *, recipes=("modern",), search_learning_rate=True,
+                 steps_per_epoch=100, epochs=10, name=None, tunable=True):
+        super().__init__(name=name, tunable=tunable)
+        self.input_shape = check_int_sequence("input_shape", input_shape, length=3)
+        self.classes = check_int("classes", classes, min_value=2)
+        recipes = (recipes,) if isinstance(recipes, str) else recipes
+        check_type("recipes", recipes, (list, tuple))
+        if not recipes:
+            raise ValueError(f"recipes must name at least one of {list_recipes()}; got {recipes!r}")
+        self.recipes = tuple(get_recipe(r).name for r in recipes)
+        self.search_learning_rate = search_learning_rate
+        self.steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, min_value=1)
+        self.epochs = check_int("epochs", epochs, min_value=1)
+
+    def build_uncompiled(self, hp):
+        raise NotImplementedError
+
+    def build(self, hp):
+        model = self.build_uncompiled(hp)
+        recipe = self.recipes[0] if len(self.recipes) == 1 else hp.Choice("recipe", list(self.recipes))
+        base = get_recipe(recipe).learning_rate
+        learning_rate = (hp.Float("learning_rate", base / 3, base * 5, sampling="log", default=base)
+                         if self.search_learning_rate else base)
+        return compile_with_recipe(model, recipe, steps_per_epoch=self.steps_per_epoch, epochs=self.epochs,
+                                   learning_rate=learning_rate)
+
+
+class FamilyHyperModel(ZooHyperModel):
+    """Depth and width of one family (class attribute `family`, or the `family` argument)."""
+
+    family = None
+
+    def __init__(self, input_shape=(28, 28, 1), classes=10, *, family=None, **kwargs):
+        super().__init__(input_shape, classes, **kwargs)
+        family = family or self.family
+        check_choice("family", family, known_families())
+        self.space = family_space(family)
+        self.family = family
+
+    def build_uncompiled(self, hp):
+        chosen = choose_knobs(hp, self.space, min(self.input_shape[:2]))
+        return build_family_model(self.space, chosen, self.input_shape, self.classes)
+
+
+class CrossFamilyHyperModel(ZooHyperModel):
+    """Picks a family ("family" hyperparameter), then that family's knobs (conditional on it)."""
+
+    def __init__(self, input_shape=(28, 28, 1), classes=10, *, families=None, **kwargs):
+        super().__init__(input_shape, classes, **kwargs)
+        families = known_families() if families is None else families
+        check_type("families", families, (list, tuple))
+        if not families:
+            raise ValueError(f"families must name at least one of {known_families()}; got {families!r}")
+        for family in families:
+            check_choice("families entry", family, known_families())
+        self.spaces = {family: family_space(family) for family in families}
+
+    def build_uncompiled(self, hp):
+        family = hp.Choice("family", list(self.spaces))
+        side = min(self.input_shape[:2])
+        for name, space in self.spaces.items():
+            with hp.conditional_scope("family", [name]):
+                chosen = choose_knobs(hp, space, side)
+            if name == family:
+                model_space, model_chosen = space, chosen
+        return build_family_model(model_space, model_chosen, self.input_shape, self.classes)
+
+
+def _family_class(class_name, family):
+    return type(class_name, (FamilyHyperModel,), {"family": family, "__doc__": f"The {family} family's knobs."})
+
+
+FAMILY_CLASS_NAMES = {
+    "lenet": "LeNetHyperModel", "alexnet": "AlexNetHyperModel", "zfnet": "ZFNetHyperModel", "vgg": "VGGHyperModel",
+    "nin": "NiNHyperModel", "allconv": "AllConvHyperModel", "googlenet": "GoogLeNetHyperModel",
+    "inception": "InceptionHyperModel", "inception_resnet": "InceptionResNetHyperModel",
+    "resnet": "ResNetHyperModel", "densenet": "DenseNetHyperModel", "squeezenet": "SqueezeNetHyperModel",
+    "mobilenet": "MobileNetHyperModel", "shufflenet_v1": "ShuffleNetV1HyperModel",
+    "shufflenet_v2": "ShuffleNetV2HyperModel",
+}
+HYPERMODELS = {family: _family_class(name, family) for family, name in FAMILY_CLASS_NAMES.items()}
+globals().update({cls.__name__: cls for cls in HYPERMODELS.values()})
+
+
+def hypermodel_for(families, input_shape, classes, **kwargs) -> ZooHyperModel:
+    """The HyperModel of one family (a str) or across several (a list)."""
+    if isinstance(families, str):
+        return FamilyHyperModel(input_shape, classes, family=families, **kwargs)
+    return CrossFamilyHyperModel(input_shape, classes, families=families, **kwargs)

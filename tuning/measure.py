@@ -1,0 +1,80 @@
+"""Hardware figures of a Keras model: parameters and multiply-adds from the graph, and the size and LiteRT
+batch-1 latency of its int8 `.tflite` (exported in memory through `tflite`), optionally a microcontroller's
+RAM (tensor arena) and flash from `tflite.micro_report`.
+
+The converter shares identical constant buffers, so an untrained model (zero biases, identity batch
+normalization) exports much smaller than it will be trained (24.9 KB against 47.1 KB for one small ResNet).
+`int8_size_estimate` exports a copy whose weights are random and positive instead, which leaves nothing to
+share: a search rejects a configuration whose estimate already breaks a size limit before training it
+(46.6 KB for that ResNet), and measures the trained model again. KB are 1,000 bytes.
+"""
+
+from __future__ import annotations
+
+from keras_cnns.checks import check_int
+from keras_cnns.flops import count_multiply_adds
+
+LATENCY_RUNS = 20
+LATENCY_WARMUP = 3
+CALIBRATION_SAMPLES = 64
+
+
+def graph_figures(model) -> dict:
+    """Parameters and multiply-adds per image, read from the built graph (no export)."""
+    return {"params": int(model.count_params()), "macs": int(count_multiply_adds(model))}
+
+
+def micro_report_function():
+    """`tflite.micro_report`, imported on first use; a ValueError says so where tflite/micro.py is absent."""
+    try:
+        from tflite.micro import micro_report
+    except ImportError:
+        raise ValueError("the 'ram' and 'flash' objectives and max_ram_kb / max_flash_kb need tflite.micro_report "
+                         "(tflite/micro.py), which this installation lacks; drop them or update keras_cnns") from None
+    return micro_report
+
+
+def micro_figures(flatbuffer: bytes) -> dict:
+    """RAM (tensor arena) and flash of the int8 model under TFLite Micro, from `tflite.micro_report`."""
+    report = micro_report_function()(flatbuffer)
+    return {"ram_kb": report["arena_bytes"] / 1000, "flash_kb": report["flash_bytes"] / 1000}
+
+
+def int8_flatbuffer(model, representative_images) -> bytes:
+    """`model` as a full-integer `.tflite` flatbuffer, calibrated on up to CALIBRATION_SAMPLES images."""
+    from tflite.export import convert
+
+    return convert(model, "int8", representative_images,
+                   representative_samples=min(CALIBRATION_SAMPLES, len(representative_images)))
+
+
+def int8_size_estimate(model, representative_images, seed: int = 0) -> int:
+    """Bytes of the int8 `.tflite` of a copy of `model` with random positive weights (see the module docstring)."""
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    copy = keras.models.clone_model(model)
+    copy.set_weights([rng.uniform(0.5, 1.5, weight.shape).astype(weight.dtype) for weight in model.get_weights()])
+    return len(int8_flatbuffer(copy, representative_images))
+
+
+def int8_figures(model, representative_images, *, latency_runs: int = LATENCY_RUNS, threads: int = 1,
+                 micro: bool = False) -> dict:
+    """Size (KB) and median LiteRT batch-1 latency (ms) of `model` exported to int8 `.tflite` in memory."""
+    from tflite.litert import benchmark
+
+    check_int("latency_runs", latency_runs, min_value=1)
+    flatbuffer = int8_flatbuffer(model, representative_images)
+    timing = benchmark(flatbuffer, threads=threads, runs=latency_runs, warmup=LATENCY_WARMUP)
+    figures = {"size_bytes": len(flatbuffer), "size_kb": len(flatbuffer) / 1000, "latency_ms": timing["median_ms"]}
+    if micro:
+        figures.update(micro_figures(flatbuffer))
+    return figures
+
+
+def measure(model, representative_images, *, latency_runs: int = LATENCY_RUNS, threads: int = 1,
+            micro: bool = False) -> dict:
+    """params, macs, size_bytes, size_kb, latency_ms (and ram_kb, flash_kb with `micro=True`) of `model`."""
+    return {**graph_figures(model), **int8_figures(model, representative_images, latency_runs=latency_runs,
+                                                   threads=threads, micro=micro)}

@@ -1,0 +1,179 @@
+"""Pareto front of search trials over any objectives, saved as CSV, JSON and a PNG plot, and constrained
+selection of the best trial.
+
+A trial is a flat dict of figures (`val_accuracy`, `size_kb`, `latency_ms`, ...). An objective is one of
+OBJECTIVES' names; it reads one field and is maximized or minimized. Trial `a` dominates `b` when it is at
+least as good on every objective and better on one; the front is the set of trials nothing dominates.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+
+from keras_cnns.checks import check_choice, check_float, check_type
+
+# objective name -> (trial field, direction)
+OBJECTIVES = {
+    "accuracy": ("val_accuracy", "max"),
+    "size": ("size_kb", "min"),
+    "latency": ("latency_ms", "min"),
+    "params": ("params", "min"),
+    "macs": ("macs", "min"),
+    "ram": ("ram_kb", "min"),
+    "flash": ("flash_kb", "min"),
+}
+# constraint argument -> the field it bounds from above
+CONSTRAINTS = {"max_size_kb": "size_kb", "max_latency_ms": "latency_ms", "max_params": "params",
+               "max_macs": "macs", "max_ram_kb": "ram_kb", "max_flash_kb": "flash_kb"}
+
+
+def check_objectives(objectives) -> tuple[str, ...]:
+    """`objectives` as a tuple of known names, at least one, no repeats, accuracy included."""
+    if isinstance(objectives, str):
+        objectives = (objectives,)
+    check_type("objectives", objectives, (list, tuple))
+    if not objectives:
+        raise ValueError(f"objectives must name at least one of {', '.join(OBJECTIVES)}; got {objectives!r}")
+    for name in objectives:
+        check_choice("objectives entry", name, OBJECTIVES)
+    if len(set(objectives)) != len(objectives):
+        raise ValueError(f"objectives must not repeat a name; got {objectives!r}")
+    return tuple(objectives)
+
+
+def check_constraints(constraints: dict) -> dict:
+    """The constraints that are set (not None), each a positive number; unknown names are refused."""
+    checked = {}
+    for name, limit in constraints.items():
+        check_choice("constraint", name, CONSTRAINTS)
+        if limit is not None:
+            checked[name] = check_float(name, limit, min_value=0.0, min_inclusive=False)
+    return checked
+
+
+def violations(trial: dict, constraints: dict) -> list[str]:
+    """The constraints `trial` breaks, as readable strings ("size_kb 41.2 > max_size_kb 37")."""
+    broken = []
+    for name, limit in constraints.items():
+        field = CONSTRAINTS[name]
+        value = trial.get(field)
+        if limit is not None and value is not None and value > limit:
+            broken.append(f"{field} {value:g} > {name} {limit:g}")
+    return broken
+
+
+def _key(trial, objectives):
+    """Values oriented so that larger is better on every objective (a missing value is the worst)."""
+    values = []
+    for name in objectives:
+        field, direction = OBJECTIVES[name]
+        value = trial.get(field)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            values.append(-math.inf)
+        else:
+            values.append(value if direction == "max" else -value)
+    return values
+
+
+def dominates(a: dict, b: dict, objectives=("accuracy", "size")) -> bool:
+    objectives = check_objectives(objectives)
+    ka, kb = _key(a, objectives), _key(b, objectives)
+    return all(x >= y for x, y in zip(ka, kb)) and any(x > y for x, y in zip(ka, kb))
+
+
+def pareto_front(trials, objectives=("accuracy", "size")) -> list[dict]:
+    """The non-dominated trials, best accuracy (first objective) first; exact ties are all kept."""
+    objectives = check_objectives(objectives)
+    check_type("trials", trials, (list, tuple))
+    keys = [_key(t, objectives) for t in trials]
+    front = [
+        trial for i, trial in enumerate(trials)
+        if not any(all(x >= y for x, y in zip(keys[j], keys[i])) and any(x > y for x, y in zip(keys[j], keys[i]))
+                   for j in range(len(trials)) if j != i)
+    ]
+    return sorted(front, key=lambda t: _key(t, objectives), reverse=True)
+
+
+def best(trials, *, max_size_kb=None, max_latency_ms=None, max_params=None, max_macs=None, max_ram_kb=None,
+         max_flash_kb=None, objective="accuracy"):
+    """The trial with the best `objective` among those meeting every given constraint, or None if none does."""
+    check_choice("objective", objective, OBJECTIVES)
+    constraints = check_constraints({"max_size_kb": max_size_kb, "max_latency_ms": max_latency_ms,
+                                     "max_params": max_params, "max_macs": max_macs, "max_ram_kb": max_ram_kb,
+                                     "max_flash_kb": max_flash_kb})
+    meeting = [t for t in trials if not violations(t, constraints)
+               and all(t.get(CONSTRAINTS[name]) is not None for name in constraints)]
+    if not meeting:
+        return None
+    return max(meeting, key=lambda t: _key(t, (objective,)))
+
+
+def _columns(trials):
+    columns = []
+    for trial in trials:
+        columns += [k for k in trial if k not in columns]
+    return columns
+
+
+def save_csv(trials, path, columns=None):
+    """One row per trial (all fields seen in any trial, in order of appearance), written atomically."""
+    columns = columns or _columns(trials)
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for trial in trials:
+            writer.writerow({k: json.dumps(v) if isinstance(v, (dict, list, tuple)) else v for k, v in trial.items()})
+    os.replace(temporary, path)
+
+
+def save_json(content, path):
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(content, handle, indent=1, default=str)
+    os.replace(temporary, path)
+
+
+def plot_front(series, path, *, title="accuracy vs int8 size"):
+    """Validation accuracy against int8 `.tflite` size, latency as colour, each front drawn as a line.
+
+    `series`: {label: (trials, front)}; several searches share one plot (each its own marker).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    markers = "os^Dv<>"
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    latencies = [t["latency_ms"] for trials, _ in series.values() for t in trials if t.get("latency_ms") is not None]
+    norm = matplotlib.colors.Normalize(min(latencies), max(latencies)) if latencies else None
+    scatter = None
+    for index, (label, (trials, front)) in enumerate(series.items()):
+        shown = [t for t in trials if t.get("size_kb") is not None and t.get("val_accuracy") is not None]
+        if not shown:
+            continue
+        colours = [t.get("latency_ms", math.nan) for t in shown]
+        scatter = axis.scatter([t["size_kb"] for t in shown], [t["val_accuracy"] for t in shown], c=colours,
+                               cmap="viridis", norm=norm, marker=markers[index % len(markers)], s=28, alpha=0.8,
+                               label=f"{label}: trials")
+        ordered = sorted(front, key=lambda t: t["size_kb"])
+        axis.step([t["size_kb"] for t in ordered], [t["val_accuracy"] for t in ordered], where="post",
+                  linewidth=1.5, label=f"{label}: Pareto front")
+        axis.scatter([t["size_kb"] for t in ordered], [t["val_accuracy"] for t in ordered], s=90,
+                     facecolors="none", edgecolors="red", marker=markers[index % len(markers)])
+    if scatter is not None and latencies:
+        figure.colorbar(scatter, ax=axis, label="LiteRT batch-1 latency (ms)")
+    axis.set_xscale("log")
+    axis.set_xlabel("int8 .tflite size (KB)")
+    axis.set_ylabel("validation accuracy")
+    axis.set_title(title)
+    axis.grid(alpha=0.3)
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend(fontsize=8, loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
