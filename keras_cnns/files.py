@@ -1,0 +1,113 @@
+"""Crash-safe file writes: every file the package writes goes through a temporary file in the same folder,
+flushed, fsynced and renamed over its target, so a killed process leaves either the old file or the new one.
+
+Temporaries are named `.<target name>.<pid>.<random>.tmp<suffix>`; the next write to the same target removes
+the ones whose process is gone (left by a kill), never those of a live writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import re
+import secrets
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(path) -> list[str]:
+    """Delete the temporaries of `path` left by writers that were killed; returns the removed paths."""
+    folder, name = os.path.split(os.path.abspath(os.fspath(path)))
+    pattern = re.compile(rf"^\.{re.escape(name)}\.(\d+)\.[0-9a-f]+\.tmp")
+    removed = []
+    for candidate in glob.glob(os.path.join(glob.escape(folder), f".{glob.escape(name)}.*.tmp*")):
+        match = pattern.match(os.path.basename(candidate))
+        if match and not _process_alive(int(match.group(1))):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(candidate)
+                removed.append(candidate)
+    return removed
+
+
+def check_writable_path(name: str, path) -> str:
+    """`path` as a str whose folder exists and which is not a folder itself (`name` is the argument's name)."""
+    if isinstance(path, (bytes, bytearray)) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file path (str or os.PathLike); got {path!r} of type {type(path).__name__}")
+    path = os.fspath(path)
+    if not path:
+        raise ValueError(f"{name} must be a file path; got the empty string")
+    if os.path.isdir(path):
+        raise ValueError(f"{name} must be a file path, not a folder; got {path!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{name} must be in an existing folder; {folder!r} of {path!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{name} {path!r} cannot be written: its folder {folder!r} is not writable")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix: str = ""):
+    """Yield a temporary path beside `path` to write to; on success it is fsynced and renamed over `path`.
+
+    `suffix` is appended to the temporary name for writers that insist on an extension (".keras",
+    ".weights.h5"). On any exception (KeyboardInterrupt included) the temporary is removed and `path` is untouched.
+    The file gets the mode any newly created file gets under the umask.
+    """
+    path = os.fspath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    remove_stale_temporaries(path)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp{suffix}")
+    try:
+        yield temporary
+        with open(temporary, "rb+") as stream:
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+        with contextlib.suppress(OSError):  # the rename itself is durable once the folder is synced
+            descriptor = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+        raise
+
+
+def write_atomically(path, content: bytes | str) -> None:
+    """Write `content` to `path` through a temporary file and a rename (never a partial `path`)."""
+    with atomic_path(path) as temporary:
+        with open(temporary, "wb") as stream:
+            stream.write(content.encode("utf-8") if isinstance(content, str) else content)
+            stream.flush()
+
+
+def write_json(path, value) -> None:
+    write_atomically(path, json.dumps(value, indent=1) + "\n")
+
+
+def read_json(path, what: str, remedy: str):
+    """A JSON file the package wrote; a ValueError naming the file, `what` it is and the `remedy` if unreadable."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{what} {os.fspath(path)!r} cannot be read ({type(err).__name__}: {err}); {remedy}") from None
