@@ -381,7 +381,7 @@ def _cmd_train(args):
     result = train(args.model, args.data, recipe=args.recipe, epochs=args.epochs, out_dir=args.out,
                    strategy=args.strategy, batch_size=args.batch_size, validation_split=args.validation_split,
                    augmentation=augmentation, learning_rate=args.learning_rate,
-                   data_options={"resize_method": args.resize}, steps_per_execution=args.steps_per_execution,
+                   data_options={"resize_method": args.resize, "data_dir": args.data_dir, "download": args.download}, steps_per_execution=args.steps_per_execution,
                    verbose=args.verbose)
     last = result["history"][-1] if result["history"] else {}
     summary = f"{result['monitor']} {last.get(result['monitor'], float('nan')):.4f} after {len(result['history'])} epochs"
@@ -395,6 +395,8 @@ def add_commands(subparsers):
     command.add_argument("model", help="registered model name (keras-cnns list)")
     command.add_argument("--data", default="digits",
                          help="'digits', a tensorflow-datasets name, an image folder or a folder of IDX files")
+    command.add_argument("--data-dir", default=None, help="where tensorflow-datasets keeps prepared datasets")
+    command.add_argument("--download", action="store_true", help="let tensorflow-datasets download --data")
     command.add_argument("--recipe", default="modern", help=f"one of {', '.join(list_recipes())}")
     command.add_argument("--epochs", type=int, default=10)
     command.add_argument("--out", default="runs/train")
