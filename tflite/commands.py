@@ -45,6 +45,8 @@ def _print_table(header, rows):
 def _cmd_export(args):
     import tflite
 
+    if args.evaluate and args.data is None:
+        raise ValueError("--evaluate needs --data (a dataset name or an IDX folder with labels)")
     model = _model_from_argument(args)
     quantizations = list(dict.fromkeys(args.quantization))
     rows = []
@@ -53,8 +55,6 @@ def _cmd_export(args):
                                per_channel=not args.per_tensor, strip_metadata=args.strip_metadata)
         row = [quantization, path, f"{report['size_bytes']:,}", "/".join(report["input_dtypes"])]
         if args.evaluate:
-            if args.data is None:
-                raise ValueError("--evaluate needs --data (a dataset name or an IDX folder with labels)")
             row.append(f"{tflite.evaluate(path, args.data)['accuracy']:.4f}")
         rows.append(row)
     _print_table(["quantization", "file", "bytes", "input", *(["accuracy"] if args.evaluate else [])], rows)

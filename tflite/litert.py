@@ -17,6 +17,8 @@ def load_interpreter(path, num_threads: int | None = None):
     """A LiteRT interpreter with tensors allocated; a ValueError naming `path` if it is no valid .tflite file."""
     from ai_edge_litert.interpreter import Interpreter
 
+    from tflite.export import warn_if_changed_since_export
+
     if isinstance(path, (bytes, bytearray)):
         content = bytes(path)
         shown = f"<{len(content)} bytes>"
@@ -27,6 +29,7 @@ def load_interpreter(path, num_threads: int | None = None):
         with open(path, "rb") as stream:
             content = stream.read()
         shown = repr(path)
+        warn_if_changed_since_export(path, content)
     if len(content) < 8 or content[4:8] != TFLITE_IDENTIFIER:
         raise ValueError(f"path {shown} is not a TFLite flatbuffer (no 'TFL3' identifier in its header)")
     try:
