@@ -11,8 +11,12 @@ Every family module under `keras_cnns.models` lists its public builders in `__al
 here (`keras_cnns.ResNet50`, `keras_cnns.VGG`, ...).
 """
 
-from keras_cnns import layers, models
-from keras_cnns.registry import get_builder, get_model, list_families, list_models, model_info
+from keras_cnns import quiet
+
+quiet.silence_cli_process()  # before TensorFlow is imported: its start-up lines ignore TF_CPP_MIN_LOG_LEVEL
+
+from keras_cnns import layers, models  # noqa: E402
+from keras_cnns.registry import get_builder, get_model, list_families, list_models, model_info  # noqa: E402
 
 __version__ = "0.1.0"
 

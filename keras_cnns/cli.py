@@ -8,6 +8,8 @@ import os
 import re
 import sys
 
+from keras_cnns.quiet import native_logs_silenced
+
 README_TABLE_START = "<!-- model-table:start -->"
 README_TABLE_END = "<!-- model-table:end -->"
 
@@ -50,7 +52,11 @@ def update_readme_table(path: str) -> bool:
 def _cmd_list(args):
     from keras_cnns import list_models
 
-    for name in list_models(args.pattern, family=args.family):
+    names = list_models(args.pattern, family=args.family)
+    if not names:
+        raise ValueError(f"no registered model matches {args.pattern!r}"
+                         + (f" in family {args.family!r}" if args.family else "") + "; see `keras-cnns list`")
+    for name in names:
         print(name)
 
 
@@ -87,6 +93,8 @@ COMMAND_MODULES = ("keras_cnns.training", "keras_cnns.visualize", "tflite.comman
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="keras-cnns", description=__doc__)
+    parser.add_argument("--verbose", dest="show_logs", action="store_true",
+                        help="show TensorFlow's, the TFLite converter's and LiteRT's own log lines (before the command)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("list", help="list registered models")
@@ -115,12 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        args.run(args)
-    except (ValueError, TypeError) as err:
-        print(f"keras-cnns {args.command}: error: {err}", file=sys.stderr)
-        return 2
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with native_logs_silenced(argv):
+        args = build_parser().parse_args(argv)
+        try:
+            args.run(args)
+        except (ValueError, TypeError) as err:
+            print(f"keras-cnns {args.command}: error: {err}", file=sys.stderr)
+            return 2
     return 0
 
 
