@@ -212,15 +212,44 @@ def _arrays_as_pixels(images):
     return pixels
 
 
+def check_labels(name, labels, classes=None) -> np.ndarray:
+    """`labels` as int32 class indices: integer values (integral floats are accepted) in [0, classes)."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iufb" or labels.dtype.kind == "b":
+        raise TypeError(f"{name} labels must be integer class indices; got an array of dtype {labels.dtype}")
+    if labels.dtype.kind == "f" and not (np.all(np.isfinite(labels)) and np.all(labels == np.round(labels))):
+        bad = labels[~(np.isfinite(labels) & (labels == np.round(labels)))]
+        raise ValueError(f"{name} labels must be whole class indices; got {bad.size} non-integer values such as "
+                         f"{bad.flat[0]!r}")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"{name} labels must be class indices >= 0; got {labels.min()!r}")
+    if classes is not None and labels.size and labels.max() >= classes:
+        raise ValueError(f"{name} labels must be in [0, {classes}) for a model with {classes} classes; got "
+                         f"{labels.max()!r}")
+    return labels.astype("int32")
+
+
+def check_finite(name, images) -> np.ndarray:
+    """`images` as a numeric array without NaN or infinite values."""
+    images = np.asarray(images)
+    if images.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a numeric array of images; got an array of dtype {images.dtype}")
+    if images.dtype.kind == "f":
+        bad = int(np.size(images) - np.count_nonzero(np.isfinite(images)))
+        if bad:
+            raise ValueError(f"{name} holds {bad} NaN or infinite values; images must be finite numbers")
+    return images
+
+
 def _check_pair(name, images, labels):
-    images, labels = np.asarray(images), np.asarray(labels)
+    images, labels = check_finite(f"{name} images", images), np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"{name} labels must be a 1-D array of class indices; got shape {labels.shape}")
     if len(images) != len(labels):
         raise ValueError(f"{name} holds {len(images)} images but {len(labels)} labels; they must match one to one")
     if len(images) == 0:
         raise ValueError(f"{name} must hold at least one image; got none")
-    return _arrays_as_pixels(images), labels.astype("int32")
+    return _arrays_as_pixels(images), check_labels(name, labels)
 
 
 def _split_off_validation(x, y, fraction):
@@ -233,16 +262,23 @@ def _split_off_validation(x, y, fraction):
 
 
 def _check_images_readable(paths):
-    """Names of image files whose header is none of JPEG/PNG/GIF/BMP (they cannot be decoded)."""
+    """Names of image files that cannot be decoded: a header none of JPEG/PNG/GIF/BMP, or a file Pillow's
+    `verify` finds truncated or corrupt (checked here so that `sizes["skipped"]` counts every file dropped)."""
+    from PIL import Image
+
     bad = []
     for path in paths:
         try:
             with open(path, "rb") as handle:
                 head = handle.read(4)
-        except OSError:
-            bad.append(path)
-            continue
-        if not head.startswith(IMAGE_MAGIC):
+            if not head.startswith(IMAGE_MAGIC):
+                bad.append(path)
+                continue
+            with Image.open(path) as image:
+                image.verify()
+            with Image.open(path) as image:  # verify() leaves truncated pixel data of some formats unchecked
+                image.load()
+        except Exception:  # Pillow raises OSError, SyntaxError, ValueError, struct.error... for corrupt files
             bad.append(path)
     return bad
 

@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from keras_cnns.checks import check_int
+from keras_cnns.data import check_finite, check_labels
 
 DATASET_NAMES = ("digits",)
 
@@ -102,6 +103,9 @@ def resolve(data, input_shape, *, argument: str, split: str = "holdout", need_la
         )
     if len(x) == 0:
         raise ValueError(f"{argument} holds no samples")
+    check_finite(argument, x)
+    if y is not None:
+        y = check_labels(argument, np.asarray(y).reshape(-1) if np.ndim(y) > 1 and np.shape(y)[-1] == 1 else y)
     if need_labels:
         if y is None:
             raise ValueError(f"{argument} must carry labels: pass (images, labels), a tf.data set of pairs or a name")
