@@ -7,7 +7,9 @@ import importlib
 import os
 import re
 import sys
+import warnings
 
+from keras_cnns.files import write_atomically
 from keras_cnns.quiet import native_logs_silenced
 
 README_TABLE_START = "<!-- model-table:start -->"
@@ -35,17 +37,17 @@ def model_table_markdown() -> str:
 
 def update_readme_table(path: str) -> bool:
     """Rewrite the table between the README's markers; returns whether the file changed."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"readme {path!r} cannot be read: {err}") from None
     pattern = re.compile(re.escape(README_TABLE_START) + ".*?" + re.escape(README_TABLE_END), re.S)
     if not pattern.search(text):
         raise ValueError(f"readme {path!r} has no {README_TABLE_START} ... {README_TABLE_END} markers")
     new_text = pattern.sub(lambda _: f"{README_TABLE_START}\n{model_table_markdown()}\n{README_TABLE_END}", text)
     if new_text != text:
-        temporary = f"{path}.tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(new_text)
-        os.replace(temporary, path)
+        write_atomically(path, new_text)
     return new_text != text
 
 
@@ -91,8 +93,15 @@ def _cmd_demo(args):
 COMMAND_MODULES = ("keras_cnns.training", "keras_cnns.visualize", "tflite.commands")
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse's parser whose usage errors are one line (argparse prints the usage first) and exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="keras-cnns", description=__doc__)
+    parser = OneLineErrorParser(prog="keras-cnns", description=__doc__)
     parser.add_argument("--verbose", dest="show_logs", action="store_true",
                         help="show TensorFlow's, the TFLite converter's and LiteRT's own log lines (before the command)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -122,9 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning_in_one_line(message, category, filename, lineno, file=None, line=None):
+    print(f"keras-cnns: warning: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    with native_logs_silenced(argv):
+    with native_logs_silenced(argv), warnings.catch_warnings():
+        warnings.showwarning = _show_warning_in_one_line
         args = build_parser().parse_args(argv)
         try:
             args.run(args)

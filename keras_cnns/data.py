@@ -199,13 +199,13 @@ def _split_fraction(validation_split):
     return check_float("validation_split", validation_split, min_value=0.0, max_value=1.0, max_inclusive=False)
 
 
-def _arrays_as_pixels(images):
+def _arrays_as_pixels(images, name="images"):
     """Images as float32 in [0, 255] with a channel axis; arrays already in [0, 1] are scaled up."""
     images = np.asarray(images)
     if images.ndim == 3:
         images = images[..., None]
     if images.ndim != 4:
-        raise ValueError(f"images must have shape (n, height, width) or (n, height, width, channels); got {images.shape}")
+        raise ValueError(f"{name} must have shape (n, height, width) or (n, height, width, channels); got {images.shape}")
     pixels = images.astype("float32")
     if images.dtype.kind == "f" and pixels.size and float(pixels.max()) <= 1.0:
         pixels = pixels * 255.0
@@ -249,7 +249,7 @@ def _check_pair(name, images, labels):
         raise ValueError(f"{name} holds {len(images)} images but {len(labels)} labels; they must match one to one")
     if len(images) == 0:
         raise ValueError(f"{name} must hold at least one image; got none")
-    return _arrays_as_pixels(images), check_labels(name, labels)
+    return _arrays_as_pixels(images, f"{name} images"), check_labels(name, labels)
 
 
 def _split_off_validation(x, y, fraction):
@@ -301,10 +301,10 @@ def _folder_datasets(directory, input_shape, validation_split, seed):
             f"in them; found {len(class_dirs)} sub-folders and {len(images)} images"
         )
     corrupt = _check_images_readable(images)
-    for path in corrupt:
-        warnings.warn(f"skipping unreadable or corrupt image {path}", stacklevel=3)
     if len(corrupt) == len(images):
         raise ValueError(f"source folder {directory!r}: none of its {len(images)} images can be decoded")
+    for path in corrupt:
+        warnings.warn(f"skipping unreadable or corrupt image {path}", stacklevel=3)
     height, width, channels = input_shape or (256, 256, 3)
     common = dict(image_size=(height, width), color_mode={1: "grayscale", 3: "rgb", 4: "rgba"}[channels],
                   batch_size=None, seed=seed, verbose=False)

@@ -111,3 +111,25 @@ def read_json(path, what: str, remedy: str):
             return json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"{what} {os.fspath(path)!r} cannot be read ({type(err).__name__}: {err}); {remedy}") from None
+
+
+def load_keras_file(path, argument: str = "model"):
+    """A `.keras` file loaded with safe_mode=True; a ValueError naming `argument` when it is missing, not a zip
+    archive or not a loadable Keras model (truncated, corrupt, written by something else)."""
+    import zipfile
+
+    import keras
+
+    import keras_cnns  # noqa: F401  registers the zoo's custom layers
+
+    path = os.fspath(path)
+    if not (os.path.isfile(path) and path.endswith(".keras")):
+        raise ValueError(f"{argument} must be a keras.Model or an existing .keras file; got {path!r}")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{argument} file {path!r} is not a .keras archive (not a zip file: truncated or corrupt?)")
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as err:  # Keras raises ValueError, KeyError, OSError, zipfile errors... for a bad archive
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else "no detail"
+        raise ValueError(f"{argument} file {path!r} cannot be loaded as a Keras model ({type(err).__name__}: "
+                         f"{detail})") from None

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from keras_cnns.checks import check_bool, check_choice, check_int
-from keras_cnns.files import check_writable_path, write_atomically, write_json
+from keras_cnns.files import check_writable_path, load_keras_file, write_atomically, write_json
 from tflite.datasets import resolve
 
 QUANTIZATIONS = ("none", "dynamic", "float16", "int8", "int16x8")
@@ -218,19 +218,4 @@ def warn_if_changed_since_export(path, content: bytes) -> None:
 
 def load_keras_model(path):
     """A `.keras` file, loaded with safe_mode=True (zoo layers are registered on import of keras_cnns)."""
-    import keras
-
-    import keras_cnns  # noqa: F401  registers the zoo's custom layers
-
-    path = os.fspath(path)
-    if not (os.path.isfile(path) and path.endswith(".keras")):
-        raise ValueError(f"model must be a keras.Model or an existing .keras file; got {path!r}")
-    import zipfile
-
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"model file {path!r} is not a .keras archive (not a zip file: truncated or corrupt?)")
-    try:
-        return keras.saving.load_model(path, safe_mode=True)
-    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as err:
-        raise ValueError(f"model file {path!r} cannot be loaded as a Keras model ({type(err).__name__}: "
-                         f"{str(err).splitlines()[0] if str(err) else 'no detail'})") from None
+    return load_keras_file(path, "model")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from keras_cnns.checks import check_bool, check_choice, check_float, check_int
+from keras_cnns.data import check_labels
 from tflite.bridge import to_keras, to_tf_keras
 from tflite.datasets import resolve
 
@@ -77,7 +78,10 @@ def _steps(images, batch_size, epochs, steps_per_epoch):
 
 
 def _training_arrays(model, data):
-    return resolve(data, tuple(model.inputs[0].shape[1:]), argument="data", split="train", need_labels=True)
+    images, labels = resolve(data, tuple(model.inputs[0].shape[1:]), argument="data", split="train",
+                             need_labels=True)
+    check_labels("data", labels, int(model.outputs[0].shape[-1]))
+    return images, labels
 
 
 def _compile(tf_model, learning_rate, source_model, schedule="constant", steps=None):
