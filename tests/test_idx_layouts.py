@@ -91,3 +91,23 @@ def test_a_tfds_name_not_downloaded_is_refused_offline_in_one_line(tmp_path, cap
     error = capsys.readouterr().err
     assert len(error.strip().splitlines()) == 1 and "not downloaded" in error
     assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
+def test_a_truncated_png_in_an_image_folder_is_counted_as_skipped(tmp_path):
+    import warnings
+
+    import matplotlib.image
+
+    rng = np.random.default_rng(0)
+    for label in ("a", "b"):
+        (tmp_path / label).mkdir()
+        for index in range(2):
+            matplotlib.image.imsave(tmp_path / label / f"{index}.png", rng.random((6, 6)), cmap="gray")
+    whole = (tmp_path / "a" / "0.png").read_bytes()
+    (tmp_path / "a" / "0.png").write_bytes(whole[: len(whole) // 2])  # valid PNG header, truncated pixel data
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = load_dataset(str(tmp_path), input_shape=(6, 6, 1), validation_split=0, batch_size=8)
+    assert data.sizes["skipped"] == 1
+    assert any("0.png" in str(w.message) and "skipping" in str(w.message) for w in caught)
+    assert len(_labels(data.train)) == 3
