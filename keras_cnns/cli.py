@@ -145,6 +145,12 @@ def main(argv=None) -> int:
         except (ValueError, TypeError) as err:
             print(f"keras-cnns {args.command}: error: {err}", file=sys.stderr)
             return 2
+        except OSError as err:  # an unwritable folder, a full disk: the system's own words are the message
+            print(f"keras-cnns {args.command}: error: {err}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(f"keras-cnns {args.command}: interrupted", file=sys.stderr)
+            return 130
     return 0
 
 
