@@ -359,6 +359,7 @@ def cli_cases(f: Fixtures) -> list[Case]:
         ["train", "lenet5_modern", "--out", f.text_file], ["train", "lenet5_modern", "--out", f.finished_run],
         ["train", "lenet5_modern", "--out", f.corrupt_run], ["train", "lenet5_modern", "--out", f.foreign_run],
         ["train"], ["train", "lenet5_modern", "--no-such-option"],
+        ["train", "lenet5_modern", "--epochs", "1", "--out", "/proc/keras_cnns_run"],  # unwritable, even for root
         ["export", f.missing + ".keras", "--out", tfl], ["export", f.random_keras, "--out", tfl],
         ["export", f.truncated_keras, "--out", tfl], ["export", "no_such_model", "--out", tfl],
         ["export", f.text_file, "--out", tfl], ["export", "lenet5_modern", "--quantization", "int4", "--out", tfl],
@@ -366,6 +367,7 @@ def cli_cases(f: Fixtures) -> list[Case]:
         ["export", "lenet5_modern", "--out", f.folder], ["export", "lenet5_modern", "--out", ""],
         ["export", "lenet5_modern", "--out", os.path.join(f.missing, "a.tflite")],
         ["export", "lenet5_modern", "--input-shape", "abc", "--out", tfl],
+        ["export", "lenet5_modern", "--out", "/proc/keras_cnns.tflite"],
         ["export", "lenet5_modern", "--evaluate", "--out", tfl], ["export", "lenet5_modern"],
         ["export", "lenet5_modern", "--quantization", "int8", "--data", f.missing, "--out", tfl],
         ["export", "lenet5_modern", "--quantization", "int8", "--data", f.empty_dir, "--out", tfl],

@@ -86,9 +86,11 @@ def atomic_path(path, suffix: str = ""):
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.remove(temporary)
+        if isinstance(err, OSError) and err.filename == temporary:  # name the file asked for, not our temporary
+            raise OSError(err.errno, f"{err.strerror}: cannot write", path) from None
         raise
 
 
