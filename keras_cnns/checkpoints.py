@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import glob
 import io
+import math
 import os
 import warnings
 
@@ -72,21 +73,12 @@ class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
 
     def _save_model(self, epoch, batch, logs):
         target = self.filepath
-        suffix = ".weights.h5" if self.save_weights_only else ".keras"
-        try:
-            with atomic_path(target, suffix=suffix) as temporary:
-                self.filepath = temporary
+        with atomic_path(target, suffix=".weights.h5" if self.save_weights_only else ".keras") as temporary:
+            self.filepath = temporary  # Keras writes here only when the monitored value improved
+            try:
                 super()._save_model(epoch, batch, logs)
-                if not os.path.exists(temporary):  # not an improvement: nothing to publish
-                    raise _NothingWritten
-        except _NothingWritten:
-            pass
-        finally:
-            self.filepath = target
-
-
-class _NothingWritten(Exception):
-    pass
+            finally:
+                self.filepath = target
 
 
 def read_backup(backup_dir) -> dict | None:
@@ -141,6 +133,10 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
                       stacklevel=2)
         self.restored_epoch = self.model._initial_epoch = 0
 
+    def _best(self):
+        best = None if self.checkpoint is None else float(self.checkpoint.best)
+        return best if best is not None and math.isfinite(best) else None  # -inf before any improvement
+
     def _save_model(self):
         os.makedirs(self.backup_dir, exist_ok=True)
         epoch = self._current_epoch
@@ -149,7 +145,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         previous = read_backup(self.backup_dir)
         state = {"epoch": epoch, "batch": self._last_batch_seen, "weights": os.path.basename(self._weights_file(epoch)),
                  "previous": previous["weights"] if previous and previous["epoch"] == epoch - 1 else None,
-                 "best": None if self.checkpoint is None else float(self.checkpoint.best)}
+                 "best": self._best()}
         write_json(os.path.join(self.backup_dir, METADATA), state)
         keep = {state["weights"], state["previous"]}
         for path in glob.glob(os.path.join(glob.escape(self.backup_dir), "epoch-*.weights.h5")):
