@@ -193,14 +193,16 @@ def api_cases(f: Fixtures) -> list[Case]:
     add("read_idx text file", "path", lambda: data.read_idx(f.text_file))
     add("read_idx truncated", "path", lambda: data.read_idx(os.path.join(f.bad_idx_dir, "train-images-idx3-ubyte")))
     for value in (-0.5, 1.0, "0.2", None):
-        add(f"load_idx_split test_split={value!r}", "test_split", lambda v=value: data.load_idx_split(f.empty_dir, test_split=v))
+        add(f"load_idx_split test_split={value!r}", "test_split",
+            lambda v=value: data.load_idx_split(f.empty_dir, test_split=v))
     add("load_idx_split missing folder", "directory", lambda: data.load_idx_split(f.missing))
     add("load_idx_split empty folder", "directory", lambda: data.load_idx_split(f.empty_dir))
     add("preprocessing_for 3", "family_or_model", lambda: data.preprocessing_for(3))
 
     # train: refused before anything is written.
     for value in (0, -1, 1.5, "3", None, True):
-        add(f"train epochs={value!r}", "epochs", lambda v=value: training.train("lenet5_modern", epochs=v, out_dir=out("e")))
+        add(f"train epochs={value!r}", "epochs",
+            lambda v=value: training.train("lenet5_modern", epochs=v, out_dir=out("e")))
     for argument, values in (("verbose", (3, -1, "1")), ("steps_per_execution", (0, 1.5)),
                              ("recipe", ("sgd", 3, None)), ("strategy", ("tpu", 3)),
                              ("batch_size", (0, -4, "32")), ("validation_split", (1.0, -0.2)),
@@ -213,7 +215,8 @@ def api_cases(f: Fixtures) -> list[Case]:
     add("train data=3", "source", lambda: training.train("lenet5_modern", data=3, epochs=1, out_dir=out("d")))
     add("train data missing folder", "source",
         lambda: training.train("lenet5_modern", data=f.missing, epochs=1, out_dir=out("d")))
-    add("train out_dir finished run", "out_dir", lambda: training.train("lenet5_modern", epochs=1, out_dir=f.finished_run))
+    add("train out_dir finished run", "out_dir",
+        lambda: training.train("lenet5_modern", epochs=1, out_dir=f.finished_run))
     add("train out_dir corrupt run.json", "run.json",
         lambda: training.train("lenet5_modern", epochs=1, out_dir=f.corrupt_run))
     add("train out_dir with a foreign best.keras", "out_dir",
@@ -461,7 +464,8 @@ def summary(report) -> str:
     by_kind = {kind: sum(r["kind"] == kind for r in results) for kind in ("api", "cli", "cli-process")}
     count = lambda kind, outcome: sum(r["kind"] == kind and r["outcome"] == outcome for r in results)  # noqa: E731
     return (f"{len(results)} cases ({by_kind['api']} API, {by_kind['cli']} CLI in-process, {by_kind['cli-process']} "
-            f"CLI processes): tracebacks shown to a CLI user {count('cli', 'traceback') + count('cli-process', 'traceback')}; "
+            f"CLI processes): tracebacks shown to a CLI user "
+            f"{count('cli', 'traceback') + count('cli-process', 'traceback')}; "
             f"silently accepted {sum(r['outcome'] == 'accepted' for r in results)}; API errors not naming their "
             f"argument {count('api', 'unnamed')}; API crashes (not ValueError/TypeError) {count('api', 'crash')}; "
             f"multi-line errors {sum(r['outcome'] == 'multi-line' for r in results)}; files written by refused "

@@ -175,7 +175,8 @@ def main(argv=None):
             print(f"{event} #{index}: committed {result['committed_epochs']}, "
                   f"{'OK' if not result['problems'] else result['problems']}", flush=True)
     passed = sum(not r["problems"] for r in results)
-    summary = (f"{passed}/{len(results)} killed runs ended complete after one rerun ({100 * passed / len(results):.0f}%); "
+    share = 100 * passed / len(results)
+    summary = (f"{passed}/{len(results)} killed runs ended complete after one rerun ({share:.0f}%); "
                f"{args.epochs} epochs of lenet5_modern on digits; tripwires per clean run {counts}; "
                f"{time.time() - started:.0f} s on {os.cpu_count()} CPUs")
     print(summary)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import re
 import sys
 import warnings
@@ -103,7 +102,7 @@ class OneLineErrorParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrorParser(prog="keras-cnns", description=__doc__)
     parser.add_argument("--verbose", dest="show_logs", action="store_true",
-                        help="show TensorFlow's, the TFLite converter's and LiteRT's own log lines (before the command)")
+                        help="show TensorFlow's, the converter's and LiteRT's own log lines (before the command)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("list", help="list registered models")

@@ -205,7 +205,8 @@ def _arrays_as_pixels(images, name="images"):
     if images.ndim == 3:
         images = images[..., None]
     if images.ndim != 4:
-        raise ValueError(f"{name} must have shape (n, height, width) or (n, height, width, channels); got {images.shape}")
+        raise ValueError(f"{name} must have shape (n, height, width) or (n, height, width, channels); got "
+                         f"{images.shape}")
     pixels = images.astype("float32")
     if images.dtype.kind == "f" and pixels.size and float(pixels.max()) <= 1.0:
         pixels = pixels * 255.0

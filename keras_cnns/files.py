@@ -67,7 +67,8 @@ def atomic_path(path, suffix: str = ""):
     """Yield a temporary path beside `path` to write to; on success it is fsynced and renamed over `path`.
 
     `suffix` is appended to the temporary name for writers that insist on an extension (".keras",
-    ".weights.h5"). If nothing was written to the temporary, `path` is left as it is. On any exception (KeyboardInterrupt included) the temporary is removed and `path` is untouched.
+    ".weights.h5"). If nothing was written to the temporary, `path` is left as it is. On any exception
+    (KeyboardInterrupt included) the temporary is removed and `path` is untouched.
     The file gets the mode any newly created file gets under the umask.
     """
     path = os.fspath(path)

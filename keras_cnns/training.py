@@ -381,8 +381,8 @@ def _cmd_train(args):
     result = train(args.model, args.data, recipe=args.recipe, epochs=args.epochs, out_dir=args.out,
                    strategy=args.strategy, batch_size=args.batch_size, validation_split=args.validation_split,
                    augmentation=augmentation, learning_rate=args.learning_rate,
-                   data_options={"resize_method": args.resize, "data_dir": args.data_dir, "download": args.download}, steps_per_execution=args.steps_per_execution,
-                   verbose=args.verbose)
+                   data_options={"resize_method": args.resize, "data_dir": args.data_dir, "download": args.download},
+                   steps_per_execution=args.steps_per_execution, verbose=args.verbose)
     last = result["history"][-1] if result["history"] else {}
     summary = f"{result['monitor']} {last.get(result['monitor'], float('nan')):.4f} after {len(result['history'])} epochs"
     if "test_accuracy" in result:

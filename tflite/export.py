@@ -212,8 +212,8 @@ def warn_if_changed_since_export(path, content: bytes) -> None:
         return
     actual = hashlib.sha256(content).hexdigest()
     if actual != expected:
-        warnings.warn(f"{os.fspath(path)!r} no longer matches its export report {report_file!r} (sha256 {actual[:12]}... "
-                      f"instead of {expected[:12]}...): it was changed after export", stacklevel=3)
+        warnings.warn(f"{os.fspath(path)!r} no longer matches its export report {report_file!r} (sha256 "
+                      f"{actual[:12]}... instead of {expected[:12]}...): it was changed after export", stacklevel=3)
 
 
 def load_keras_model(path):
