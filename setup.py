@@ -12,6 +12,7 @@ setup(
         "tensorflow>=2.21,<2.22",
         "keras>=3.15,<3.16",
         "tensorflow-datasets>=4.9.10,<4.10",
+        "importlib_resources>=6",  # imported by tensorflow-datasets' dataset builders, undeclared for Python >= 3.9
         "keras-tuner>=1.4.8,<1.5",
         "tensorflow-model-optimization>=0.8.1,<0.9",
         "tf_keras>=2.21,<2.22",

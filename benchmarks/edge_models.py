@@ -18,7 +18,7 @@ import tempfile
 import keras
 
 import keras_cnns
-from keras_cnns.data import load_idx_split
+from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_idx_split
 import tflite
 from tflite.datasets import fit_images
 
@@ -90,7 +90,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--calibration-samples", type=int, default=32)
     args = parser.parse_args()
-    (train_images, _), _ = load_idx_split(MNIST_DIR)
+    (train_images, _), _ = load_idx_split(MNIST_DIR, train_size=MNIST_T10K_TRAIN_SIZE)
     calibration = fit_images(train_images[: args.calibration_samples], (224, 224, 3))
     rows = []
     with tempfile.TemporaryDirectory() as folder:

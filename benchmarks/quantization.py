@@ -29,7 +29,7 @@ import numpy as np
 
 import keras_cnns
 import tflite
-from keras_cnns.data import load_idx_split
+from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_idx_split
 from tflite.datasets import fit_images
 from tflite.litert import _quantize, load_interpreter
 
@@ -98,7 +98,7 @@ def train_to_convergence(model, images, labels, epochs, learning_rate):
 def validation_slice(data_dir=os.path.join("..", "shared", "data", "mnist-t10k")):
     """The selection scripts' split of the 8,000 training images: the first 7,000 to train, the last 1,000 to
     validate (the 2,000 holdout is never used), as ((x_train, y_train), (x_val, y_val))."""
-    (images, labels), _ = load_idx_split(data_dir)
+    (images, labels), _ = load_idx_split(data_dir, train_size=MNIST_T10K_TRAIN_SIZE)
     images, labels = fit_images(images, SMALL_SHAPE), labels.astype("int64")
     return (images[:7000], labels[:7000]), (images[7000:], labels[7000:])
 
@@ -400,7 +400,8 @@ def main():
         for key in args.models:
             if key in SMALL_MODELS:
                 if data is None:
-                    (x_train, y_train), (x_holdout, y_holdout) = load_idx_split(args.data)
+                    (x_train, y_train), (x_holdout, y_holdout) = load_idx_split(
+                        args.data, train_size=MNIST_T10K_TRAIN_SIZE)
                     data = ((fit_images(x_train, SMALL_SHAPE), y_train.astype("int64")),
                             (fit_images(x_holdout, SMALL_SHAPE), y_holdout.astype("int64")))
                 results[key] = small_model_entry(key, data, args, folder)

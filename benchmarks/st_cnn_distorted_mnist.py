@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
 import keras_cnns  # noqa: E402
-from keras_cnns.data import load_idx_split  # noqa: E402
+from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_idx_split  # noqa: E402
 
 CANVAS = 60
 
@@ -59,7 +59,7 @@ def main():
     parser.add_argument("--out", default="docs")
     args = parser.parse_args()
 
-    (x_train, y_train), (x_holdout, y_holdout) = load_idx_split(args.data)
+    (x_train, y_train), (x_holdout, y_holdout) = load_idx_split(args.data, train_size=MNIST_T10K_TRAIN_SIZE)
     data = ((distort(x_train, args.seed), y_train), (distort(x_holdout, args.seed + 1), y_holdout))
     results = {"epochs": args.epochs, "batch_size": args.batch_size, "optimizer": "Adam(1e-3)", "seed": args.seed,
                "filters": args.filters}

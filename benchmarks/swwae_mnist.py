@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_cnns  # noqa: E402
-from keras_cnns.data import load_idx_split  # noqa: E402
+from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_idx_split  # noqa: E402
 
 
 def train(x_train, y_train, weights, epochs, batch_size, seed, **swwae_args):  # noqa: PLR0913
@@ -60,7 +60,7 @@ def main():
     parser.add_argument("--out", default="docs")
     args = parser.parse_args()
 
-    (x_train, y_train), (x_holdout, y_holdout) = load_idx_split(args.data)
+    (x_train, y_train), (x_holdout, y_holdout) = load_idx_split(args.data, train_size=MNIST_T10K_TRAIN_SIZE)
     common = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed}
     losses = {"lambda_rec": args.lambda_rec, "lambda_m": args.lambda_m}
     results = {**common, "optimizer": "Adam(1e-3)", **losses, "labels": args.labels, "filters": args.filters}

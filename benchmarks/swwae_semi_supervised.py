@@ -30,7 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 import keras_cnns
-from keras_cnns.data import load_idx_split
+from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_idx_split
 
 LABELS, UNLABELLED, VALIDATION = 1000, 6000, 1000
 # (λ_rec, λ_M, mode) tried on the validation slice by --stage select; 0/0 is the labels-only reference.
@@ -38,7 +38,7 @@ SELECTION_GRID = [(1.0, 0.1, "hard"), (10.0, 1.0, "hard"), (10.0, 1.0, "soft")]
 
 
 def split(data_dir):
-    (x_train, y_train), holdout = load_idx_split(data_dir)
+    (x_train, y_train), holdout = load_idx_split(data_dir, train_size=MNIST_T10K_TRAIN_SIZE)
     labelled = (x_train[:LABELS], y_train[:LABELS])
     unlabelled = x_train[LABELS : LABELS + UNLABELLED]
     validation = (x_train[-VALIDATION:], y_train[-VALIDATION:])

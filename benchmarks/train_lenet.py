@@ -76,14 +76,14 @@ def accuracy_run(variant, data_dir, out, epochs, batch_size, augmentation, recip
     """Train `variant` with `train()`. validation=False: on all 8,000 training images, evaluated once on the
     2,000 holdout. validation=True: on the first 7,000 only, scored on the last 1,000 of the training part
     (the holdout is not looked at): the run that settings are chosen with."""
-    from keras_cnns.data import load_idx_split
+    from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_idx_split
     from keras_cnns.training import train
 
     timer = EpochTimer()
     keras.utils.set_random_seed(0)
     shutil.rmtree(out, ignore_errors=True)
     if validation:
-        (x, y), _ = load_idx_split(data_dir)
+        (x, y), _ = load_idx_split(data_dir, train_size=MNIST_T10K_TRAIN_SIZE)
         data, split = (x, y), 1000 / len(x)
     else:
         data, split = data_dir, 0.0
@@ -117,11 +117,11 @@ def throughput(data_dir, out, batch_size, epochs, repeats):
     out; images/s = images / median epoch seconds over all runs of a method."""
     import tensorflow as tf
 
-    from keras_cnns.data import load_dataset, load_idx_split
+    from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_dataset, load_idx_split
     from keras_cnns.registry import get_model
     from keras_cnns.training import compile_with_recipe, train
 
-    (x, y), _ = load_idx_split(data_dir)
+    (x, y), _ = load_idx_split(data_dir, train_size=MNIST_T10K_TRAIN_SIZE)
     images = tf.constant(np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0))))  # 28 -> 32, centred, in [0, 1]
     labels = tf.constant(y)
     count = int(images.shape[0])

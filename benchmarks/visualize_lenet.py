@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from keras_cnns import get_model
-from keras_cnns.data import load_idx_split
+from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_idx_split
 from keras_cnns.visualize import save_projection_grid
 
 
@@ -37,7 +37,7 @@ def main():
     parser.add_argument("--out", default="docs")
     args = parser.parse_args()
 
-    (x_train, y_train), (x_holdout, y_holdout) = load_idx_split(args.data)
+    (x_train, y_train), (x_holdout, y_holdout) = load_idx_split(args.data, train_size=MNIST_T10K_TRAIN_SIZE)
     pad = ((0, 0), (2, 2), (2, 2), (0, 0))  # 28x28 -> LeNet-5's 32x32
     x_train, x_holdout = np.pad(x_train, pad), np.pad(x_holdout, pad)
 

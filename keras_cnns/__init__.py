@@ -13,26 +13,32 @@ Every family module under `keras_cnns.models` lists its public builders in `__al
 (`keras_cnns.ResNet50`, `keras_cnns.ResNet`, ...).
 """
 
-from keras_cnns import layers, models
-from keras_cnns.models.alexnet import *  # noqa: F401,F403
-from keras_cnns.models.allconv import *  # noqa: F401,F403
-from keras_cnns.models.densenet import *  # noqa: F401,F403
-from keras_cnns.models.googlenet import *  # noqa: F401,F403
-from keras_cnns.models.inception import *  # noqa: F401,F403
-from keras_cnns.models.inception_resnet import *  # noqa: F401,F403
-from keras_cnns.models.lenet import *  # noqa: F401,F403
-from keras_cnns.models.mobilenet import *  # noqa: F401,F403
-from keras_cnns.models.nin import *  # noqa: F401,F403
-from keras_cnns.models.resnet import *  # noqa: F401,F403
-from keras_cnns.models.shufflenet import *  # noqa: F401,F403
-from keras_cnns.models.squeezenet import *  # noqa: F401,F403
-from keras_cnns.models.stn import *  # noqa: F401,F403
-from keras_cnns.models.swwae import *  # noqa: F401,F403
-from keras_cnns.models.vgg import *  # noqa: F401,F403
-from keras_cnns.models.zfnet import *  # noqa: F401,F403
-from keras_cnns.models import FAMILY_MODULES
-from keras_cnns.registry import (Knob, ModelSpec, Paper, Spec, family_builder, get_builder, get_model, list_families,
-                                 list_models, model_info, model_spec)
+from keras_cnns import quiet
+
+quiet.silence_cli_process()  # before TensorFlow is imported: its start-up lines ignore TF_CPP_MIN_LOG_LEVEL
+
+from keras_cnns import layers, models  # noqa: E402
+from keras_cnns.models.alexnet import *  # noqa: E402,F401,F403
+from keras_cnns.models.allconv import *  # noqa: E402,F401,F403
+from keras_cnns.models.densenet import *  # noqa: E402,F401,F403
+from keras_cnns.models.googlenet import *  # noqa: E402,F401,F403
+from keras_cnns.models.inception import *  # noqa: E402,F401,F403
+from keras_cnns.models.inception_resnet import *  # noqa: E402,F401,F403
+from keras_cnns.models.lenet import *  # noqa: E402,F401,F403
+from keras_cnns.models.mobilenet import *  # noqa: E402,F401,F403
+from keras_cnns.models.nin import *  # noqa: E402,F401,F403
+from keras_cnns.models.resnet import *  # noqa: E402,F401,F403
+from keras_cnns.models.shufflenet import *  # noqa: E402,F401,F403
+from keras_cnns.models.squeezenet import *  # noqa: E402,F401,F403
+from keras_cnns.models.stn import *  # noqa: E402,F401,F403
+from keras_cnns.models.swwae import *  # noqa: E402,F401,F403
+from keras_cnns.models.vgg import *  # noqa: E402,F401,F403
+from keras_cnns.models.zfnet import *  # noqa: E402,F401,F403
+from keras_cnns.models import FAMILY_MODULES  # noqa: E402
+from keras_cnns.registry import (  # noqa: E402
+    Knob, ModelSpec, Paper, Spec, family_builder, get_builder, get_model, list_families, list_models, model_info,
+    model_spec,
+)
 
 __version__ = "0.1.0"
 

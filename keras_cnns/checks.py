@@ -6,6 +6,7 @@ shows what it got and says what would work: ``pooling must be None, "avg" or "ma
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Iterable
 
@@ -57,6 +58,8 @@ def check_float(
     max_inclusive: bool = True,
 ) -> float:
     check_type(name, value, numbers.Real)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number; got {value!r}")
     low_ok = min_value is None or (value >= min_value if min_inclusive else value > min_value)
     high_ok = max_value is None or (value <= max_value if max_inclusive else value < max_value)
     if not (low_ok and high_ok):

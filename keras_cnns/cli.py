@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import re
 import sys
+import warnings
+
+from keras_cnns.files import write_atomically
+from keras_cnns.quiet import native_logs_silenced
 
 README_TABLE_START = "<!-- model-table:start -->"
 README_TABLE_END = "<!-- model-table:end -->"
@@ -33,24 +36,28 @@ def model_table_markdown() -> str:
 
 def update_readme_table(path: str) -> bool:
     """Rewrite the table between the README's markers; returns whether the file changed."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"readme {path!r} cannot be read: {err}") from None
     pattern = re.compile(re.escape(README_TABLE_START) + ".*?" + re.escape(README_TABLE_END), re.S)
     if not pattern.search(text):
         raise ValueError(f"readme {path!r} has no {README_TABLE_START} ... {README_TABLE_END} markers")
     new_text = pattern.sub(lambda _: f"{README_TABLE_START}\n{model_table_markdown()}\n{README_TABLE_END}", text)
     if new_text != text:
-        temporary = f"{path}.tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(new_text)
-        os.replace(temporary, path)
+        write_atomically(path, new_text)
     return new_text != text
 
 
 def _cmd_list(args):
     from keras_cnns import list_models
 
-    for name in list_models(args.pattern, family=args.family):
+    names = list_models(args.pattern, family=args.family)
+    if not names:
+        raise ValueError(f"no registered model matches {args.pattern!r}"
+                         + (f" in family {args.family!r}" if args.family else "") + "; see `keras-cnns list`")
+    for name in names:
         print(name)
 
 
@@ -85,8 +92,17 @@ def _cmd_demo(args):
 COMMAND_MODULES = ("keras_cnns.training", "keras_cnns.visualize", "tflite.commands", "tflite.zoo", "tuning.commands")
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse's parser whose usage errors are one line (argparse prints the usage first) and exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="keras-cnns", description=__doc__)
+    parser = OneLineErrorParser(prog="keras-cnns", description=__doc__)
+    parser.add_argument("--verbose", dest="show_logs", action="store_true",
+                        help="show TensorFlow's, the converter's and LiteRT's own log lines (before the command)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("list", help="list registered models")
@@ -114,13 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning_in_one_line(message, category, filename, lineno, file=None, line=None):
+    print(f"keras-cnns: warning: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        args.run(args)
-    except (ValueError, TypeError) as err:
-        print(f"keras-cnns {args.command}: error: {err}", file=sys.stderr)
-        return 2
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with native_logs_silenced(argv), warnings.catch_warnings():
+        warnings.showwarning = _show_warning_in_one_line
+        args = build_parser().parse_args(argv)
+        try:
+            args.run(args)
+        except (ValueError, TypeError) as err:
+            print(f"keras-cnns {args.command}: error: {err}", file=sys.stderr)
+            return 2
+        except OSError as err:  # an unwritable folder, a full disk: the system's own words are the message
+            print(f"keras-cnns {args.command}: error: {err}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(f"keras-cnns {args.command}: interrupted", file=sys.stderr)
+            return 130
     return 0
 
 

@@ -7,13 +7,14 @@ import dataclasses
 import difflib
 import gzip
 import os
+import re
 import warnings
 from typing import Any
 
 import keras
 import numpy as np
 
-from keras_cnns.checks import check_choice, check_float, check_int, check_int_sequence, check_type
+from keras_cnns.checks import check_bool, check_choice, check_float, check_int, check_int_sequence, check_type
 
 IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
               0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}  # fmt: skip
@@ -61,27 +62,84 @@ def load_digits(holdout_fraction: float = 0.2, seed: int = 0):
     return (x_train, y_train), (x_holdout, y_holdout)
 
 
-MNIST_T10K_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+# The project's benchmark split of the MNIST t10k set: its first 8,000 images to train on, the last 2,000 held
+# out. Benchmarks pass it explicitly (`load_idx_split(folder, train_size=MNIST_T10K_TRAIN_SIZE)`).
+MNIST_T10K_TRAIN_SIZE = 8000
+IDX_TEST_MARKERS = ("t10k", "test")
 
 
-def load_idx_split(directory, *, train_size: int = 8000, files=MNIST_T10K_FILES):
-    """An IDX images/labels pair as float32 images in [0, 1] of shape (n, h, w, 1), split in file order.
+def find_idx_pairs(directory) -> dict:
+    """The IDX images/labels pairs of a folder as {"train": (images, labels), "test": (...)} when it holds the
+    train and test pairs MNIST, Fashion-MNIST, KMNIST and EMNIST ship (`train-images-idx3-ubyte(.gz)`,
+    `t10k-images-idx3-ubyte`, ...), {"all": (images, labels)} when it holds one pair, {} when it holds no IDX
+    file. An images file pairs with the labels file whose name differs only by images/labels and idx3/idx1."""
+    directory = os.fspath(directory)
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as err:
+        raise ValueError(f"source folder {directory!r} cannot be read: {err}") from None
+    images = [n for n in names if "idx3" in n]
+    labels = [n for n in names if "idx1" in n]
+    if not images and not labels:
+        return {}
 
-    With the defaults it reads the MNIST t10k set and returns the project's fixed split: the first 8,000
-    images to train on, the last 2,000 as the holdout. Returns `(x_train, y_train), (x_holdout, y_holdout)`.
+    def key(name):
+        return re.sub(r"(images|labels)?([-_.]?)idx[13]", r"\2", name.lower()).removesuffix(".gz")
+
+    labels_by_key = {key(n): n for n in labels}
+    pairs = {key(n): (n, labels_by_key[key(n)]) for n in images if key(n) in labels_by_key}
+    if len(pairs) == 1:
+        return {"all": next(iter(pairs.values()))}
+    tests = [k for k in pairs if any(marker in k for marker in IDX_TEST_MARKERS)]
+    trains = [k for k in pairs if "train" in k]
+    if len(pairs) == 2 and len(tests) == 1 and len(trains) == 1 and tests != trains:
+        return {"train": pairs[trains[0]], "test": pairs[tests[0]]}
+    raise ValueError(
+        f"source folder {directory!r} must hold one IDX images/labels pair (*images-idx3* and *labels-idx1*, gzip or "
+        f"not), or a train pair and a t10k/test pair; got images {images} and labels {labels}")
+
+
+def _read_idx_pair(directory, pair):
+    images = read_idx(os.path.join(directory, pair[0]))
+    labels = read_idx(os.path.join(directory, pair[1]))
+    if images.ndim != 3:
+        raise ValueError(f"{pair[0]} must hold images of rank 3 (n, height, width); got shape {images.shape}")
+    if labels.ndim != 1:
+        raise ValueError(f"{pair[1]} must hold labels of rank 1 (n,); got shape {labels.shape}")
+    if len(images) != len(labels):
+        raise ValueError(f"{pair[0]} holds {len(images)} images but {pair[1]} holds {len(labels)} labels")
+    if len(images) == 0:
+        raise ValueError(f"{pair[0]} holds no images")
+    return (images.astype("float32") / 255.0)[..., None], labels.astype("int32")
+
+
+def load_idx_split(directory, *, test_split: float = 0.2, train_size: int | None = None):
+    """The IDX files of a folder as float32 images in [0, 1] of shape (n, h, w, 1) and int32 labels.
+
+    A folder with a train pair and a t10k/test pair (as MNIST and its kin ship) gives those two. A folder with
+    one pair is split in file order: the last `test_split` of it held out (0: all of it to train, an empty
+    holdout), or, with `train_size`, its first `train_size` images to train on and the rest held out (the
+    benchmark split of the MNIST t10k set: `train_size=MNIST_T10K_TRAIN_SIZE`).
+    Returns `(x_train, y_train), (x_holdout, y_holdout)`.
     """
     directory = os.fspath(directory)
+    test_split = check_float("test_split", test_split, min_value=0.0, max_value=1.0, max_inclusive=False)
     if not os.path.isdir(directory):
-        raise ValueError(f"directory must be a folder holding {files[0]} and {files[1]}; got {directory!r}")
-    images = read_idx(os.path.join(directory, files[0]))
-    labels = read_idx(os.path.join(directory, files[1]))
-    if images.ndim != 3:
-        raise ValueError(f"{files[0]} must hold images of rank 3 (n, height, width); got shape {images.shape}")
-    if len(images) != len(labels):
-        raise ValueError(f"{files[0]} holds {len(images)} images but {files[1]} holds {len(labels)} labels")
-    check_int("train_size", train_size, min_value=1, max_value=len(images) - 1)
-    images = (images.astype("float32") / 255.0)[..., None]
-    labels = labels.astype("int32")
+        raise ValueError(f"directory must be a folder holding IDX images and labels files; got {directory!r}")
+    pairs = find_idx_pairs(directory)
+    if not pairs:
+        raise ValueError(f"directory {directory!r} holds no IDX file (*images-idx3*, *labels-idx1*)")
+    if "train" in pairs:
+        if train_size is not None:
+            raise ValueError(f"train_size splits a single IDX pair; {directory!r} has its own train and test pairs")
+        return _read_idx_pair(directory, pairs["train"]), _read_idx_pair(directory, pairs["test"])
+    images, labels = _read_idx_pair(directory, pairs["all"])
+    if train_size is None:
+        train_size = len(images) - int(round(len(images) * test_split))
+        if train_size < 1:
+            raise ValueError(f"test_split {test_split} leaves no training images out of {len(images)}")
+    else:
+        check_int("train_size", train_size, min_value=1, max_value=len(images))
     return (images[:train_size], labels[:train_size]), (images[train_size:], labels[train_size:])
 
 
@@ -139,28 +197,58 @@ def _split_fraction(validation_split):
     return check_float("validation_split", validation_split, min_value=0.0, max_value=1.0, max_inclusive=False)
 
 
-def _arrays_as_pixels(images):
+def _arrays_as_pixels(images, name="images"):
     """Images as float32 in [0, 255] with a channel axis; arrays already in [0, 1] are scaled up."""
     images = np.asarray(images)
     if images.ndim == 3:
         images = images[..., None]
     if images.ndim != 4:
-        raise ValueError(f"images must have shape (n, height, width) or (n, height, width, channels); got {images.shape}")
+        raise ValueError(f"{name} must have shape (n, height, width) or (n, height, width, channels); got "
+                         f"{images.shape}")
     pixels = images.astype("float32")
     if images.dtype.kind == "f" and pixels.size and float(pixels.max()) <= 1.0:
         pixels = pixels * 255.0
     return pixels
 
 
+def check_labels(name, labels, classes=None) -> np.ndarray:
+    """`labels` as int32 class indices: integer values (integral floats are accepted) in [0, classes)."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iufb" or labels.dtype.kind == "b":
+        raise TypeError(f"{name} labels must be integer class indices; got an array of dtype {labels.dtype}")
+    if labels.dtype.kind == "f" and not (np.all(np.isfinite(labels)) and np.all(labels == np.round(labels))):
+        bad = labels[~(np.isfinite(labels) & (labels == np.round(labels)))]
+        raise ValueError(f"{name} labels must be whole class indices; got {bad.size} non-integer values such as "
+                         f"{bad.flat[0]!r}")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"{name} labels must be class indices >= 0; got {labels.min()!r}")
+    if classes is not None and labels.size and labels.max() >= classes:
+        raise ValueError(f"{name} labels must be in [0, {classes}) for a model with {classes} classes; got "
+                         f"{labels.max()!r}")
+    return labels.astype("int32")
+
+
+def check_finite(name, images) -> np.ndarray:
+    """`images` as a numeric array without NaN or infinite values."""
+    images = np.asarray(images)
+    if images.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a numeric array of images; got an array of dtype {images.dtype}")
+    if images.dtype.kind == "f":
+        bad = int(np.size(images) - np.count_nonzero(np.isfinite(images)))
+        if bad:
+            raise ValueError(f"{name} holds {bad} NaN or infinite values; images must be finite numbers")
+    return images
+
+
 def _check_pair(name, images, labels):
-    images, labels = np.asarray(images), np.asarray(labels)
+    images, labels = check_finite(f"{name} images", images), np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"{name} labels must be a 1-D array of class indices; got shape {labels.shape}")
     if len(images) != len(labels):
         raise ValueError(f"{name} holds {len(images)} images but {len(labels)} labels; they must match one to one")
     if len(images) == 0:
         raise ValueError(f"{name} must hold at least one image; got none")
-    return _arrays_as_pixels(images), labels.astype("int32")
+    return _arrays_as_pixels(images, f"{name} images"), check_labels(name, labels)
 
 
 def _split_off_validation(x, y, fraction):
@@ -172,29 +260,24 @@ def _split_off_validation(x, y, fraction):
     return (x[:-count], y[:-count]), (x[-count:], y[-count:])
 
 
-def _find_idx_pair(directory):
-    names = sorted(os.listdir(directory))
-    images = [n for n in names if "idx3" in n]
-    labels = [n for n in names if "idx1" in n]
-    if len(images) == 1 and len(labels) == 1:
-        return images[0], labels[0]
-    if images or labels:
-        raise ValueError(f"source folder {directory!r} must hold exactly one *idx3* images file and one *idx1* labels "
-                         f"file; got {images} and {labels}")
-    return None
-
-
 def _check_images_readable(paths):
-    """Names of image files whose header is none of JPEG/PNG/GIF/BMP (they cannot be decoded)."""
+    """Names of image files that cannot be decoded: a header none of JPEG/PNG/GIF/BMP, or a file Pillow's
+    `verify` finds truncated or corrupt (checked here so that `sizes["skipped"]` counts every file dropped)."""
+    from PIL import Image
+
     bad = []
     for path in paths:
         try:
             with open(path, "rb") as handle:
                 head = handle.read(4)
-        except OSError:
-            bad.append(path)
-            continue
-        if not head.startswith(IMAGE_MAGIC):
+            if not head.startswith(IMAGE_MAGIC):
+                bad.append(path)
+                continue
+            with Image.open(path) as image:
+                image.verify()
+            with Image.open(path) as image:  # verify() leaves truncated pixel data of some formats unchecked
+                image.load()
+        except Exception:  # Pillow raises OSError, SyntaxError, ValueError, struct.error... for corrupt files
             bad.append(path)
     return bad
 
@@ -217,10 +300,10 @@ def _folder_datasets(directory, input_shape, validation_split, seed):
             f"in them; found {len(class_dirs)} sub-folders and {len(images)} images"
         )
     corrupt = _check_images_readable(images)
-    for path in corrupt:
-        warnings.warn(f"skipping unreadable or corrupt image {path}", stacklevel=3)
     if len(corrupt) == len(images):
         raise ValueError(f"source folder {directory!r}: none of its {len(images)} images can be decoded")
+    for path in corrupt:
+        warnings.warn(f"skipping unreadable or corrupt image {path}", stacklevel=3)
     height, width, channels = input_shape or (256, 256, 3)
     common = dict(image_size=(height, width), color_mode={1: "grayscale", 3: "rgb", 4: "rgba"}[channels],
                   batch_size=None, seed=seed, verbose=False)
@@ -237,7 +320,7 @@ def _folder_datasets(directory, input_shape, validation_split, seed):
     return train, validation, None, class_names, (height, width, channels), sizes
 
 
-def _tfds_datasets(name, validation_split, data_dir):
+def _tfds_datasets(name, validation_split, data_dir, download):
     import tensorflow_datasets as tfds
 
     builder_name = name.split(":")[0].split("/")[0]
@@ -246,7 +329,19 @@ def _tfds_datasets(name, validation_split, data_dir):
         near = _near_names(builder_name, known)
         raise ValueError(f"source {name!r} is neither a folder, an IDX folder, 'digits', nor a tensorflow-datasets "
                          f"name; near names: {', '.join(near) if near else 'none (see tfds.list_builders())'}")
-    info = tfds.builder(name, data_dir=data_dir).info
+    builder = tfds.builder(name, data_dir=data_dir)
+    if not builder.is_prepared():
+        if not download:
+            raise ValueError(
+                f"source {name!r} is a tensorflow-datasets name that is not downloaded (nothing under "
+                f"{builder.data_dir!r}); put the prepared dataset in DATA_DIR (data_dir=..., or the TFDS_DATA_DIR "
+                f"variable), pass a folder of images or IDX files, or pass download=True (--download) to fetch it")
+        try:
+            builder.download_and_prepare()
+        except Exception as err:  # requests' ConnectionError, tfds' own download errors, ...
+            raise ValueError(f"source {name!r} could not be downloaded ({type(err).__name__}: {err}); put the "
+                             f"prepared dataset in DATA_DIR (data_dir=...) or pass a folder") from None
+    info = builder.info
     # Without prepared metadata (tfds.testing.mock_data) the split names are unknown: assume train/test.
     splits = list(info.splits) or ["train", "test"]
     if "train" not in splits:
@@ -259,7 +354,7 @@ def _tfds_datasets(name, validation_split, data_dir):
     else:
         wanted = ["train"]
     wanted += ["test"] if "test" in splits else []
-    loaded = tfds.load(name, split=wanted, as_supervised=True, data_dir=data_dir)
+    loaded = tfds.load(name, split=wanted, as_supervised=True, data_dir=data_dir, download=False)
     train, validation = loaded[0], loaded[1] if len(wanted) > 1 and wanted[1] != "test" else None
     test = loaded[-1] if wanted[-1] == "test" else None
     label_feature = info.features["label"]
@@ -315,18 +410,23 @@ def load_dataset(
     augmentation=None,
     resize_method: str = "bilinear",
     test=None,
+    test_split: float = 0.2,
     seed: int = 0,
     data_dir=None,
+    download: bool = False,
     cache="auto",
 ) -> Dataset:
     """Batched, prefetched `tf.data` train/validation/test sets and metadata from any of these sources:
 
     - ``"digits"``: scikit-learn's bundled 8x8 digits (offline; its fixed 80/20 train/test split);
-    - a folder holding one ``*idx3*`` images and one ``*idx1*`` labels IDX file (gzip or not), e.g. the MNIST
-      t10k folder, split as `load_idx_split` does (first 8,000 train, last 2,000 test);
+    - a folder of IDX files (gzip or not), read by `load_idx_split`: the train and t10k/test pairs MNIST,
+      Fashion-MNIST, KMNIST and EMNIST ship, or a single images/labels pair whose last `test_split` is the test
+      set (0: no test set);
     - a folder of class sub-folders of images (`keras.utils.image_dataset_from_directory`; no test split); a
       file whose header is not JPEG/PNG/GIF/BMP is skipped with a warning naming it;
-    - a tensorflow-datasets name (``"mnist"``, ``"cifar10:3.0.2"``) with its train/validation/test splits;
+    - a tensorflow-datasets name (``"mnist"``, ``"cifar10:3.0.2"``) with its train/validation/test splits,
+      prepared under `data_dir` (tfds' default: ``~/tensorflow_datasets`` or ``TFDS_DATA_DIR``); one that is
+      not is refused unless `download` is True (tfds then downloads and prepares it);
     - numpy arrays ``(images, labels)``, with `test=(images, labels)` for a test set.
 
     Images are resized (`resize_method`; "pad" centres them unscaled, as LeNet-5's 28->32) and converted to
@@ -344,9 +444,13 @@ def load_dataset(
 
     check_int("batch_size", batch_size, min_value=1)
     validation_split = _split_fraction(validation_split)
+    check_float("test_split", test_split, min_value=0.0, max_value=1.0, max_inclusive=False)
     check_choice("preprocessing", preprocessing, PREPROCESSING_MODES)
     check_choice("resize_method", resize_method, RESIZE_METHODS)
     check_int("seed", seed, min_value=0)
+    check_bool("download", download)
+    if data_dir is not None:
+        check_type("data_dir", data_dir, (str, os.PathLike))
     if not (cache == "auto" or isinstance(cache, (bool, os.PathLike)) or (isinstance(cache, str) and cache)):
         raise ValueError(f"cache must be 'auto', True, False or a file path prefix; got {cache!r}")
     if input_shape is not None:
@@ -366,13 +470,10 @@ def load_dataset(
             (x, y), (xt, yt) = load_digits(seed=seed)
             arrays, test_arrays, description = _check_pair("digits", x, y), _check_pair("digits", xt, yt), "digits"
         elif os.path.isdir(source_path):
-            try:
-                idx_pair = _find_idx_pair(source_path)
-            except OSError as err:
-                raise ValueError(f"source folder {source_path!r} cannot be read: {err}") from None
-            if idx_pair:
-                (x, y), (xt, yt) = load_idx_split(source_path, files=idx_pair)
-                arrays, test_arrays = _check_pair("IDX", x, y), _check_pair("IDX", xt, yt)
+            if find_idx_pairs(source_path):
+                (x, y), (xt, yt) = load_idx_split(source_path, test_split=test_split)
+                arrays = _check_pair("IDX", x, y)
+                test_arrays = _check_pair("IDX test", xt, yt) if len(xt) else None
                 description = f"IDX files in {source_path}"
         else:
             description = None
@@ -402,7 +503,7 @@ def load_dataset(
         sample = None
     else:
         train, validation, test_set, class_names, native_shape, sizes = _tfds_datasets(
-            source_path, validation_split, data_dir)
+            source_path, validation_split, data_dir, download)
         classes, description, fitted = len(class_names), f"tensorflow-datasets {source_path}", False
         shape = input_shape or native_shape
         if None in shape:

@@ -8,7 +8,8 @@ import os
 import keras
 import numpy as np
 
-from keras_cnns.checks import check_int
+from keras_cnns.checks import check_int, check_type
+from keras_cnns.files import atomic_path
 from keras_cnns.data import load_digits
 from keras_cnns.registry import get_model, model_info
 
@@ -22,6 +23,9 @@ def _fit_to_model(images: np.ndarray, input_shape) -> np.ndarray:
 
 def run_demo(model_name: str = "lenet5_modern", epochs: int = 15, out_dir: str = "runs/demo", seed: int = 0):
     check_int("epochs", epochs, min_value=1)
+    check_type("out_dir", out_dir, (str, os.PathLike))
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise ValueError(f"out_dir must be a folder; {out_dir!r} is a file")
     keras.utils.set_random_seed(seed)
     default_shape = model_info(model_name)["input_shape"]
     (x_train, y_train), (x_holdout, y_holdout) = load_digits(seed=seed)
@@ -36,7 +40,8 @@ def run_demo(model_name: str = "lenet5_modern", epochs: int = 15, out_dir: str =
     _, accuracy = model.evaluate(x_holdout, y_holdout, verbose=0)
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{model_name}.keras")
-    model.save(path)
+    with atomic_path(path, suffix=".keras") as temporary:
+        model.save(temporary)
     print(f"holdout accuracy {accuracy:.4f} on {len(x_holdout)} digits; model saved to {path}")
     return {"accuracy": float(accuracy), "model_path": path, "model": model,
             "train_images": x_train, "holdout": (x_holdout, y_holdout)}

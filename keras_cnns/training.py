@@ -17,9 +17,8 @@ as in the papers; for SGD the two differ only through the momentum's memory.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import json
+import math
 import os
 import shutil
 from typing import Callable
@@ -27,7 +26,10 @@ from typing import Callable
 import keras
 import numpy as np
 
+from keras_cnns.checkpoints import (AtomicBackupAndRestore, AtomicHistory, AtomicModelCheckpoint, read_backup,
+                                   read_history)
 from keras_cnns.checks import check_choice, check_float, check_int, check_type
+from keras_cnns.files import atomic_path, read_json, write_json
 
 AUX_LOSS_WEIGHT = 0.3
 STRATEGIES = ("default", "mirrored")
@@ -208,16 +210,6 @@ def _strategy(strategy):
     return tf.distribute.MirroredStrategy() if strategy == "mirrored" else tf.distribute.get_strategy()
 
 
-def read_history(path) -> list[dict]:
-    """Rows of a CSVLogger file, one per epoch (the last row wins where a resumed run repeated an epoch)."""
-    if not os.path.isfile(path):
-        return []
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = {int(row["epoch"]): {k: float(v) for k, v in row.items() if v not in ("", "NA")}
-                for row in csv.DictReader(handle)}
-    return [rows[epoch] for epoch in sorted(rows)]
-
-
 def plot_history(rows, path):
     """Loss and accuracy per epoch (train and validation) as a PNG."""
     import matplotlib
@@ -238,7 +230,8 @@ def plot_history(rows, path):
             axis.legend()
         axis.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    with atomic_path(path, suffix=".png") as temporary:
+        figure.savefig(temporary, dpi=100)
     plt.close(figure)
 
 
@@ -264,9 +257,11 @@ def train(
     on `data` (a `keras_cnns.data.Dataset` or any source `load_dataset` takes) with a named recipe.
 
     `out_dir` receives `best.keras` (best validation accuracy), `history.csv`, TensorBoard `logs/`,
-    `training_curves.png` and `run.json`. If a previous run in `out_dir` was interrupted (its `backup/` is
-    there), training resumes from the last finished epoch; `out_dir` holding a finished run is refused rather
-    than overwritten. Models given by name or builder are built inside `strategy.scope()` ("default" or
+    `training_curves.png` and `run.json`, each written atomically (a kill leaves the old file or the new one).
+    A run is finished once `run.json` says so, after its test score and curves; a rerun in the `out_dir` of
+    an unfinished run resumes it from its last backed-up epoch (`backup/`; a backup that cannot be read falls
+    back to the epoch before it, with a warning) and completes it. `out_dir` holding a finished run is
+    refused rather than overwritten. Models given by name or builder are built inside `strategy.scope()` ("default" or
     "mirrored", or a `tf.distribute.Strategy`). `callbacks` are added to the run's own.
     `steps_per_execution` batches run per compiled call (fewer Python round trips: small models such as
     LeNet-5 train faster; the progress bar and batch-level callbacks then update every that many batches).
@@ -296,19 +291,30 @@ def train(
     backup_dir = os.path.join(out_dir, "backup")
     best_path = os.path.join(out_dir, "best.keras")
     run_path = os.path.join(out_dir, "run.json")
-    resuming = os.path.isdir(backup_dir)
     settings = {"model": model_name, "recipe": recipe, "epochs": epochs, "batch_size": batch_size,
                 "data": data.source if isinstance(data, Dataset) else str(data) if isinstance(data, (str, os.PathLike))
                 else "arrays"}
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise ValueError(f"out_dir must be a folder; {out_dir!r} is a file")
+    resuming = os.path.exists(run_path)
     if resuming:
-        with open(run_path, encoding="utf-8") as handle:
-            previous = json.load(handle)
-        if previous != settings:
-            raise ValueError(f"out_dir {out_dir!r} holds an interrupted run of {previous}; resuming needs the same "
-                             f"settings, got {settings}: use another out_dir")
+        previous = read_json(run_path, "run metadata", "delete the out_dir to start over, or use another out_dir")
+        if not isinstance(previous, dict) or "settings" not in previous:
+            raise ValueError(f"run metadata {run_path!r} is not a keras-cnns run record (got {previous!r}); delete "
+                             f"the out_dir to start over, or use another out_dir")
+        if previous.get("finished"):
+            shutil.rmtree(backup_dir, ignore_errors=True)  # left by a kill after the run finished
+            raise ValueError(f"out_dir {out_dir!r} already holds a finished run (run.json); choose another out_dir "
+                             f"or delete it")
+        if previous["settings"] != settings:
+            raise ValueError(f"out_dir {out_dir!r} holds an interrupted run of {previous['settings']}; resuming needs "
+                             f"the same settings, got {settings}: use another out_dir")
+        backup = read_backup(backup_dir)  # a corrupt backup record is refused before any work starts
     elif os.path.exists(best_path):
-        raise ValueError(f"out_dir {out_dir!r} already holds a finished run (best.keras); choose another out_dir "
-                         f"or delete it")
+        raise ValueError(f"out_dir {out_dir!r} already holds a model (best.keras) but no run.json; choose another "
+                         f"out_dir or delete it")
+    else:
+        backup = None
 
     if isinstance(data, Dataset):
         dataset = data
@@ -342,26 +348,25 @@ def train(
     os.makedirs(out_dir, exist_ok=True)
     history_path = os.path.join(out_dir, "history.csv")
     if not resuming:
-        if os.path.exists(history_path):
-            os.remove(history_path)  # left by a run that stopped before its first epoch was backed up
-        with open(run_path, "w", encoding="utf-8") as handle:
-            json.dump(settings, handle, indent=1)
-    finished = [row[monitor] for row in read_history(history_path) if monitor in row]
-    # The backup comes last, so that an epoch whose backup exists has its history row and checkpoint too.
-    callbacks = [
-        keras.callbacks.CSVLogger(history_path, append=True),
-        keras.callbacks.ModelCheckpoint(best_path, monitor=monitor, mode="max", save_best_only=True,
-                                        initial_value_threshold=max(finished) if finished else None),
-        EpochTensorBoard(os.path.join(out_dir, "logs")),
-    ]
+        shutil.rmtree(backup_dir, ignore_errors=True)  # an orphan backup without run.json belongs to no run
+        write_json(run_path, {"settings": settings, "finished": False})
+    best = backup.get("best") if backup else None
+    # The backup comes last, so that an epoch whose backup exists has its history row and checkpoint too. A run
+    # killed after those but before the backup repeats that epoch: AtomicHistory drops its row first.
+    checkpoint = AtomicModelCheckpoint(best_path, monitor=monitor, mode="max", save_best_only=True,
+                                       initial_value_threshold=best if isinstance(best, float) and math.isfinite(best)
+                                       else None)
+    callbacks = [AtomicHistory(history_path), checkpoint, EpochTensorBoard(os.path.join(out_dir, "logs"))]
     if recipe_config.reduce_on_plateau:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss" if validation_set is not None else "loss", factor=0.1, patience=3))
     callbacks += list(callbacks_extra or [])
-    callbacks.append(keras.callbacks.BackupAndRestore(backup_dir))
+    callbacks.append(AtomicBackupAndRestore(backup_dir, checkpoint=checkpoint))
     model.fit(train_set, validation_data=validation_set, epochs=epochs, callbacks=callbacks, verbose=verbose,
               shuffle=False)  # load_dataset shuffles the training set itself
 
+    # The run counts as finished only once run.json says so, after its last step: a kill before that makes the
+    # rerun restore the last epoch's weights, train no further epoch and write these again.
     rows = read_history(history_path)
     plot_history(rows, os.path.join(out_dir, "training_curves.png"))
     result = {"model": model, "history": rows, "best_path": best_path, "out_dir": out_dir, "monitor": monitor}
@@ -369,6 +374,9 @@ def train(
         scores = model.evaluate(labels_for(model, recipe_config, dataset.test, dataset.classes), verbose=0,
                                 return_dict=True)
         result["test_accuracy"] = float(scores["accuracy" if len(names) == 1 else f"{main}_accuracy"])
+    write_json(run_path, {"settings": settings, "finished": True, "epochs_trained": len(rows),
+                          "test_accuracy": result.get("test_accuracy")})
+    shutil.rmtree(backup_dir, ignore_errors=True)
     return result
 
 
@@ -377,8 +385,8 @@ def _cmd_train(args):
     result = train(args.model, args.data, recipe=args.recipe, epochs=args.epochs, out_dir=args.out,
                    strategy=args.strategy, batch_size=args.batch_size, validation_split=args.validation_split,
                    augmentation=augmentation, learning_rate=args.learning_rate,
-                   data_options={"resize_method": args.resize}, steps_per_execution=args.steps_per_execution,
-                   verbose=args.verbose)
+                   data_options={"resize_method": args.resize, "data_dir": args.data_dir, "download": args.download},
+                   steps_per_execution=args.steps_per_execution, verbose=args.verbose)
     last = result["history"][-1] if result["history"] else {}
     summary = f"{result['monitor']} {last.get(result['monitor'], float('nan')):.4f} after {len(result['history'])} epochs"
     if "test_accuracy" in result:
@@ -391,6 +399,8 @@ def add_commands(subparsers):
     command.add_argument("model", help="registered model name (keras-cnns list)")
     command.add_argument("--data", default="digits",
                          help="'digits', a tensorflow-datasets name, an image folder or a folder of IDX files")
+    command.add_argument("--data-dir", default=None, help="where tensorflow-datasets keeps prepared datasets")
+    command.add_argument("--download", action="store_true", help="let tensorflow-datasets download --data")
     command.add_argument("--recipe", default="modern", help=f"one of {', '.join(list_recipes())}")
     command.add_argument("--epochs", type=int, default=10)
     command.add_argument("--out", default="runs/train")

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cnns.checks import check_int, check_type
+from keras_cnns.files import atomic_path, load_keras_file
 
 __all__ = ["METHODS", "projections", "save_projection_grid"]
 
@@ -175,7 +176,8 @@ def save_projection_grid(model, images, layer, out, feature=None, methods=METHOD
     figure.tight_layout()
     directory = os.path.dirname(os.path.abspath(out))
     os.makedirs(directory, exist_ok=True)
-    figure.savefig(out, dpi=100)
+    with atomic_path(out) as temporary:
+        figure.savefig(temporary, dpi=100, format=os.path.splitext(out)[1][1:] or "png")
     plt.close(figure)
     return out
 
@@ -185,7 +187,7 @@ def load_model_argument(model: str) -> keras.Model:
     if model.endswith(".keras"):
         if not os.path.isfile(model):
             raise ValueError(f"MODEL must be a registered model name or an existing .keras file; got {model!r}")
-        return keras.saving.load_model(model, safe_mode=True)
+        return load_keras_file(model, "MODEL")
     from keras_cnns import get_model
 
     return get_model(model)
@@ -197,8 +199,14 @@ def load_image(path: str, input_shape) -> np.ndarray:
 
     if not os.path.isfile(path):
         raise ValueError(f"image must be an existing image file (.png, .jpg or .npy); got {path!r}")
-    image = np.load(path) if path.endswith(".npy") else matplotlib.image.imread(path)
-    image = np.asarray(image, dtype="float32")
+    try:
+        image = np.load(path) if path.endswith(".npy") else matplotlib.image.imread(path)
+        image = np.asarray(image, dtype="float32")
+    except Exception as err:  # Pillow and numpy raise many types for a file that is no image
+        raise ValueError(f"image {path!r} cannot be read as an image ({type(err).__name__}: {err})") from None
+    if image.ndim not in (2, 3) or not np.all(np.isfinite(image)):
+        raise ValueError(f"image {path!r} must hold a finite (height, width[, channels]) image; got shape "
+                         f"{image.shape}")
     if image.max() > 1.0:
         image = image / 255.0
     if image.ndim == 2:

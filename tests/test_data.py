@@ -80,7 +80,7 @@ def test_tfds_name_loads_train_and_test_splits_with_mock_data():
     import tensorflow_datasets as tfds  # a hard dependency (setup.py): a missing install must fail, not skip
 
     with tfds.testing.mock_data(num_examples=20, policy=tfds.testing.MockPolicy.USE_CODE):
-        data = load_dataset("mnist", input_shape=(32, 32, 3), validation_split=0.25, batch_size=8)
+        data = load_dataset("mnist", input_shape=(32, 32, 3), validation_split=0.25, batch_size=8, download=True)
         images, labels = _concat(data.train)
         validation_images, _ = _concat(data.validation)
         test_images, _ = _concat(data.test)

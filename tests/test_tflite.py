@@ -179,7 +179,7 @@ def test_export_is_atomic_and_a_failed_export_keeps_the_old_file(trained_lenet, 
     with pytest.raises(ValueError, match="quantization"):
         tflite.export(model, str(path), "int4")
     assert path.read_bytes() == before
-    assert sorted(os.listdir(tmp_path)) == ["model.tflite"]  # no temporary file left behind
+    assert sorted(os.listdir(tmp_path)) == ["model.tflite", "model.tflite.json"]  # no temporary file left behind
 
 
 def test_write_atomically_interrupted_leaves_no_partial_file(tmp_path, monkeypatch):

@@ -63,6 +63,8 @@ def _micro_target_options(args):
 def _cmd_export(args):
     import tflite
 
+    if args.evaluate and args.data is None:
+        raise ValueError("--evaluate needs --data (a dataset name or an IDX folder with labels)")
     target_options = _micro_target_options(args) if args.target == "micro" else {}
     model = _model_from_argument(args)
     quantizations = list(dict.fromkeys(args.quantization))
@@ -72,8 +74,6 @@ def _cmd_export(args):
                                per_channel=not args.per_tensor, strip_metadata=args.strip_metadata, **target_options)
         row = [quantization, path, f"{report['size_bytes']:,}", "/".join(report["input_dtypes"])]
         if args.evaluate:
-            if args.data is None:
-                raise ValueError("--evaluate needs --data (a dataset name or an IDX folder with labels)")
             row.append(f"{tflite.evaluate(path, args.data)['accuracy']:.4f}")
         if args.target == "micro":
             written = tflite.export_c(path, os.path.dirname(os.path.abspath(path)), c_array_name(path))

@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from keras_cnns.checks import check_int
+from keras_cnns.data import check_finite, check_labels
 
 DATASET_NAMES = ("digits",)
 
@@ -23,7 +24,7 @@ def fit_images(images: np.ndarray, input_shape) -> np.ndarray:
     return images.astype("float32")
 
 
-def _named_split(name: str, split: str, input_shape):
+def _named_split(name: str, split: str, input_shape, argument: str = "data"):
     """(images, labels) of a named dataset: 'digits', an IDX folder, or any source keras_cnns.data.load_dataset
     reads (a tfds name, a folder of class folders); split "train" or "holdout" (its test split)."""
     from keras_cnns import data
@@ -37,13 +38,13 @@ def _named_split(name: str, split: str, input_shape):
             loaded = data.load_dataset(name, input_shape=input_shape, validation_split=0.0, preprocessing="unit")
         except (ValueError, TypeError) as err:
             raise ValueError(
-                f"data must be arrays, a tf.data.Dataset, {', '.join(repr(n) for n in DATASET_NAMES)}, a folder of "
+                f"{argument} must be arrays, a tf.data.Dataset, {', '.join(repr(n) for n in DATASET_NAMES)}, a folder of "
                 f"IDX files or a source keras_cnns.data.load_dataset reads; got the string {name!r} ({err})"
             ) from None
         source = loaded.train if split == "train" else (loaded.test or loaded.validation)
         if source is None:
-            raise ValueError(f"data {name!r} has no test split to evaluate on; pass (images, labels) arrays")
-        return _from_dataset(source, "data", None)
+            raise ValueError(f"{argument} {name!r} has no test split to evaluate on; pass (images, labels) arrays")
+        return _from_dataset(source, argument, None)
     return train if split == "train" else holdout
 
 
@@ -80,7 +81,7 @@ def resolve(data, input_shape, *, argument: str, split: str = "holdout", need_la
         check_int("limit", limit, min_value=1)
     input_shape = tuple(int(d) for d in input_shape)
     if isinstance(data, (str, os.PathLike)):
-        x, y = _named_split(os.fspath(data), split, input_shape)
+        x, y = _named_split(os.fspath(data), split, input_shape, argument)
         x = fit_images(x, input_shape)
     elif isinstance(data, tf.data.Dataset):
         x, y = _from_dataset(data, argument, limit)
@@ -102,6 +103,9 @@ def resolve(data, input_shape, *, argument: str, split: str = "holdout", need_la
         )
     if len(x) == 0:
         raise ValueError(f"{argument} holds no samples")
+    check_finite(argument, x)
+    if y is not None:
+        y = check_labels(argument, np.asarray(y).reshape(-1) if np.ndim(y) > 1 and np.shape(y)[-1] == 1 else y)
     if need_labels:
         if y is None:
             raise ValueError(f"{argument} must carry labels: pass (images, labels), a tf.data set of pairs or a name")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import re
-import tempfile
+import warnings
 
 import numpy as np
 
 from keras_cnns.checks import check_bool, check_choice, check_int
+from keras_cnns.files import check_writable_path, load_keras_file, write_atomically, write_json
 from tflite.datasets import resolve
 
 QUANTIZATIONS = ("none", "dynamic", "float16", "int8", "int16x8")
@@ -60,24 +62,6 @@ def strip_strings(flatbuffer: bytes) -> bytes:
     model = flatbuffer_utils.read_model_from_bytearray(bytearray(flatbuffer))
     flatbuffer_utils.strip_strings(model)
     return flatbuffer_utils.convert_object_to_bytearray(model)
-
-
-def write_atomically(path: str, content: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename it over `path` (never a partial `path`)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ValueError(f"path must be in an existing folder; {folder!r} of {path!r} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary)
-        raise
 
 
 def with_batch_size(model, batch_size: int):
@@ -184,7 +168,9 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
     Args:
         model: a Keras model or the path of a `.keras` file.
         path: the `.tflite` file to write (its folder must exist). It is written through a temporary file in
-            the same folder and renamed: a failed or killed export leaves any existing file untouched.
+            the same folder and renamed: a failed or killed export leaves any existing file untouched, and the
+            next export to `path` removes the temporary a killed one left. `<path>.json` receives a report
+            (settings, sizes, sha256) that `tflite.evaluate`/`compare`/`benchmark` check the file against.
         quantization: "none" (float32), "dynamic" (int8 weights), "float16" (float16 weights), "int8" (full
             integer, calibrated on `representative_data`) or "int16x8" (int16 activations, int8 weights).
         representative_data: images for calibration (array, tf.data set, 'digits' or an IDX folder);
@@ -202,9 +188,7 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
     Returns:
         A dict: path, size_bytes, quantization, ops, input_dtypes, output_dtypes.
     """
-    if isinstance(path, (bytes, bytearray)) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file path (str); got {type(path).__name__}")
-    path = os.fspath(path)
+    path = check_writable_path("path", path)
     if isinstance(model, (str, os.PathLike)):
         model = load_keras_model(model)
     elif not _is_model(model):
@@ -215,17 +199,43 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
                          representative_samples=representative_samples, batch_size=batch_size)
     write_atomically(path, flatbuffer)
     input_dtypes, output_dtypes = tensor_dtypes(flatbuffer)
-    return {"path": path, "size_bytes": len(flatbuffer), "quantization": quantization, "ops": ops_in(flatbuffer),
-            "input_dtypes": input_dtypes, "output_dtypes": output_dtypes}
+    report = {"path": path, "size_bytes": len(flatbuffer), "quantization": quantization, "ops": ops_in(flatbuffer),
+              "input_dtypes": input_dtypes, "output_dtypes": output_dtypes}
+    write_json(report_path(path), {
+        "file": os.path.basename(path), "sha256": hashlib.sha256(flatbuffer).hexdigest(),
+        "size_bytes": len(flatbuffer), "model": model.name, "input_shape": list(_model_input_shape(model)),
+        "settings": {"quantization": quantization, "int8_io": int8_io, "per_channel": per_channel,
+                     "strip_metadata": strip_metadata, "allow_select_tf_ops": allow_select_tf_ops,
+                     "representative_samples": representative_samples, "batch_size": batch_size},
+        "ops": report["ops"], "input_dtypes": input_dtypes, "output_dtypes": output_dtypes})
+    return report
+
+
+def report_path(path) -> str:
+    """The JSON report `export` writes beside a `.tflite` file: settings, sizes and sha256."""
+    return f"{os.fspath(path)}.json"
+
+
+def warn_if_changed_since_export(path, content: bytes) -> None:
+    """Warn when `path` has an export report that its content no longer matches (edited, truncated, replaced)."""
+    import json
+
+    report_file = report_path(path)
+    if not os.path.isfile(report_file):
+        return
+    try:
+        with open(report_file, encoding="utf-8") as handle:
+            expected = json.load(handle)["sha256"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        warnings.warn(f"export report {report_file!r} cannot be read ({type(err).__name__}); {path!r} is not checked "
+                      f"against it", stacklevel=3)
+        return
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != expected:
+        warnings.warn(f"{os.fspath(path)!r} no longer matches its export report {report_file!r} (sha256 "
+                      f"{actual[:12]}... instead of {expected[:12]}...): it was changed after export", stacklevel=3)
 
 
 def load_keras_model(path):
     """A `.keras` file, loaded with safe_mode=True (zoo layers are registered on import of keras_cnns)."""
-    import keras
-
-    import keras_cnns  # noqa: F401  registers the zoo's custom layers
-
-    path = os.fspath(path)
-    if not (os.path.isfile(path) and path.endswith(".keras")):
-        raise ValueError(f"model must be a keras.Model or an existing .keras file; got {path!r}")
-    return keras.saving.load_model(path, safe_mode=True)
+    return load_keras_file(path, "model")

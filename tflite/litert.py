@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 from keras_cnns.checks import check_int
+from keras_cnns.data import check_labels
 from tflite.datasets import resolve
 
 TFLITE_IDENTIFIER = b"TFL3"  # the flatbuffer file identifier, bytes 4..8 of every .tflite file
@@ -16,6 +17,8 @@ TFLITE_IDENTIFIER = b"TFL3"  # the flatbuffer file identifier, bytes 4..8 of eve
 def load_interpreter(path, num_threads: int | None = None):
     """A LiteRT interpreter with tensors allocated; a ValueError naming `path` if it is no valid .tflite file."""
     from ai_edge_litert.interpreter import Interpreter
+
+    from tflite.export import warn_if_changed_since_export
 
     if isinstance(path, (bytes, bytearray)):
         content = bytes(path)
@@ -27,6 +30,7 @@ def load_interpreter(path, num_threads: int | None = None):
         with open(path, "rb") as stream:
             content = stream.read()
         shown = repr(path)
+        warn_if_changed_since_export(path, content)
     if len(content) < 8 or content[4:8] != TFLITE_IDENTIFIER:
         raise ValueError(f"path {shown} is not a TFLite flatbuffer (no 'TFL3' identifier in its header)")
     try:
@@ -84,6 +88,8 @@ def evaluate(path, data, batch_size: int = 256) -> dict:
     interpreter = load_interpreter(path)
     input_shape = interpreter.get_input_details()[0]["shape"][1:]
     images, labels = resolve(data, input_shape, argument="data", split="holdout", need_labels=True)
+    classes = int(interpreter.get_output_details()[0]["shape"][-1])
+    check_labels("data", labels, classes)
     outputs = predict(path, images, batch_size)
     return {"accuracy": float(np.mean(outputs.argmax(-1) == labels)), "samples": len(labels)}
 
@@ -113,6 +119,7 @@ def compare(model, path, data, batch_size: int = 256) -> dict:
         "keras_accuracy": None, "tflite_accuracy": None, "accuracy_delta_pp": None, "samples": len(images),
     }
     if labels is not None:
+        check_labels("data", labels, keras_outputs.shape[-1])
         report["keras_accuracy"] = float(np.mean(keras_outputs.argmax(-1) == labels))
         report["tflite_accuracy"] = float(np.mean(tflite_outputs.argmax(-1) == labels))
         report["accuracy_delta_pp"] = 100 * (report["tflite_accuracy"] - report["keras_accuracy"])

@@ -364,7 +364,7 @@ def export_c(path, out_dir, name: str, *, require_int8: bool = True) -> dict:
     Nothing is written unless the model runs under TFLM; each file is written atomically.
     Returns {"header", "source", "flash_bytes", "arena_bytes"}.
     """
-    from tflite.export import write_atomically
+    from keras_cnns.files import write_atomically
 
     name = _c_identifier(name)
     if isinstance(out_dir, (bytes, bytearray)) or not isinstance(out_dir, (str, os.PathLike)):

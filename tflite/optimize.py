@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from keras_cnns.checks import check_bool, check_choice, check_float, check_int
+from keras_cnns.data import check_labels
 from tflite.bridge import to_keras, to_tf_keras
 from tflite.datasets import resolve
 
@@ -64,12 +65,23 @@ def _unfreeze_batch_norm(tf_model):
     return tf_model
 
 
+def _check_fit_arguments(batch_size, epochs, steps_per_epoch, verbose):
+    check_int("batch_size", batch_size, min_value=1)
+    check_int("epochs", epochs, min_value=1)
+    if steps_per_epoch is not None:
+        check_int("steps_per_epoch", steps_per_epoch, min_value=1)
+    check_int("verbose", verbose, min_value=0, max_value=2)
+
+
 def _steps(images, batch_size, epochs, steps_per_epoch):
     return epochs * (steps_per_epoch or int(np.ceil(len(images) / batch_size)))
 
 
 def _training_arrays(model, data):
-    return resolve(data, tuple(model.inputs[0].shape[1:]), argument="data", split="train", need_labels=True)
+    images, labels = resolve(data, tuple(model.inputs[0].shape[1:]), argument="data", split="train",
+                             need_labels=True)
+    check_labels("data", labels, int(model.outputs[0].shape[-1]))
+    return images, labels
 
 
 def _compile(tf_model, learning_rate, source_model, schedule="constant", steps=None):
@@ -95,7 +107,7 @@ def fine_tune(model, data, epochs: int = 1, *, batch_size: int = 64, learning_ra
     the control of `prune`, pass prune's settings (`learning_rate=PRUNE_LEARNING_RATE`, `schedule=PRUNE_SCHEDULE`,
     `freeze_batch_norm=PRUNE_FREEZE_BATCH_NORM` of this module).
     """
-    check_int("epochs", epochs, min_value=1)
+    _check_fit_arguments(batch_size, epochs, steps_per_epoch, verbose)
     check_float("learning_rate", learning_rate, min_value=0.0, min_inclusive=False)
     images, labels = _training_arrays(model, data)
     tuned = _bridged(model, freeze_batch_norm)
@@ -186,7 +198,7 @@ def quantization_aware(model, data, epochs: int = 1, *, batch_size: int = 64, le
     Returns the quantization-aware tf_keras model; `tflite.export(qat, path, "int8")` gives its int8 file
     (the ranges were learnt: no representative data needed).
     """
-    check_int("epochs", epochs, min_value=1)
+    _check_fit_arguments(batch_size, epochs, steps_per_epoch, verbose)
     check_float("learning_rate", learning_rate, min_value=0.0, min_inclusive=False)
     check_int("calibration_batches", calibration_batches, min_value=0)
     images, labels = _training_arrays(model, data)
@@ -213,7 +225,8 @@ def prune(model, data, target_sparsity: float = 0.5, epochs: int = 2, *, batch_s
     import tf_keras
 
     check_float("target_sparsity", target_sparsity, min_value=0.0, max_value=1.0, max_inclusive=False)
-    check_int("epochs", epochs, min_value=1)
+    _check_fit_arguments(batch_size, epochs, steps_per_epoch, verbose)
+    check_float("learning_rate", learning_rate, min_value=0.0, min_inclusive=False)
     check_float("ramp", ramp, min_value=0.0, max_value=1.0, min_inclusive=False)
     images, labels = _training_arrays(model, data)
     sparsity = _tfmot().sparsity.keras
@@ -248,6 +261,8 @@ def cluster(model, n_clusters: int = 16, data=None, epochs: int = 1, *, batch_si
     """Cluster each layer's weights into `n_clusters` shared values (tfmot's `cluster_weights`, k-means++
     initialisation), optionally fine-tune on `data`, strip the wrappers and bridge back to Keras 3."""
     check_int("n_clusters", n_clusters, min_value=2)
+    _check_fit_arguments(batch_size, epochs, steps_per_epoch, verbose)
+    check_float("learning_rate", learning_rate, min_value=0.0, min_inclusive=False)
     clustering = _tfmot().clustering.keras
     clustered = clustering.cluster_weights(
         to_tf_keras(model), number_of_clusters=n_clusters,
