@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ import numpy as np
 import keras_cnns
 import tflite
 from keras_cnns.data import load_idx_split
+from keras_cnns.files import replace_between_markers
 from tflite.datasets import fit_images
 
 sys.path.insert(0, "benchmarks")
@@ -104,13 +104,7 @@ def readme_line(result: dict) -> str:
 
 
 def replace_between(path: str, text: str) -> None:
-    with open(path, encoding="utf-8") as stream:
-        content = stream.read()
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-    if not pattern.search(content):
-        raise ValueError(f"{path} has no {BEGIN} ... {END} markers")
-    with open(path, "w", encoding="utf-8") as stream:
-        stream.write(pattern.sub(lambda _: f"{BEGIN}\n{text}\n{END}", content))
+    replace_between_markers(path, BEGIN, END, text)
 
 
 def main():

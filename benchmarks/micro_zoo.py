@@ -18,7 +18,6 @@ import argparse
 import datetime
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -155,13 +154,9 @@ def markdown(results: dict) -> str:
 
 
 def write_doc(results: dict) -> None:
-    with open(DOC, encoding="utf-8") as stream:
-        text = stream.read()
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        raise ValueError(f"{DOC} has no {BEGIN} ... {END} markers")
-    with open(DOC, "w", encoding="utf-8") as stream:
-        stream.write(pattern.sub(lambda _: f"{BEGIN}\n{markdown(results)}\n{END}", text))
+    from keras_cnns.files import replace_between_markers
+
+    replace_between_markers(DOC, BEGIN, END, markdown(results))
 
 
 def main():

@@ -17,13 +17,13 @@ import argparse
 import glob
 import json
 import os
-import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from keras_cnns import list_models  # noqa: E402
+from keras_cnns.files import replace_between_markers  # noqa: E402
 from keras_cnns.paper_accuracy import paper_accuracy  # noqa: E402
 from tflite.zoo import COLUMNS, merge_reports, zoo_report  # noqa: E402
 from tflite.zoo_summary import picks_markdown, report_markdown  # noqa: E402
@@ -126,14 +126,9 @@ def merge_parts(parts_dir: str) -> dict:
 def write_docs(report: dict) -> None:
     with open(os.path.join(ROOT, "docs", "zoo.md"), "w", encoding="utf-8") as stream:
         stream.write(INTRO + "\n" + report_markdown(report, image_prefix="zoo/"))
-    readme_path = os.path.join(ROOT, "README.md")
-    with open(readme_path, encoding="utf-8") as stream:
-        readme = stream.read()
     summary = (f"![paper bubbles](docs/zoo/paper_bubbles.png)\n\n{picks_markdown(report)}\n\n"
                f"![int8 latency vs multiply-adds](docs/zoo/int8_latency_vs_multiply_adds.png)")
-    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
-    with open(readme_path, "w", encoding="utf-8") as stream:
-        stream.write(pattern.sub(lambda _: f"{README_START}\n{summary}\n{README_END}", readme))
+    replace_between_markers(os.path.join(ROOT, "README.md"), README_START, README_END, summary)
 
 
 def main() -> None:

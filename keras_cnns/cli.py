@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import re
 import sys
 import warnings
 
-from keras_cnns.files import write_atomically
 from keras_cnns.quiet import native_logs_silenced
 
 README_TABLE_START = "<!-- model-table:start -->"
@@ -36,18 +34,9 @@ def model_table_markdown() -> str:
 
 def update_readme_table(path: str) -> bool:
     """Rewrite the table between the README's markers; returns whether the file changed."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"readme {path!r} cannot be read: {err}") from None
-    pattern = re.compile(re.escape(README_TABLE_START) + ".*?" + re.escape(README_TABLE_END), re.S)
-    if not pattern.search(text):
-        raise ValueError(f"readme {path!r} has no {README_TABLE_START} ... {README_TABLE_END} markers")
-    new_text = pattern.sub(lambda _: f"{README_TABLE_START}\n{model_table_markdown()}\n{README_TABLE_END}", text)
-    if new_text != text:
-        write_atomically(path, new_text)
-    return new_text != text
+    from keras_cnns.files import replace_between_markers
+
+    return replace_between_markers(path, README_TABLE_START, README_TABLE_END, model_table_markdown())
 
 
 def _cmd_list(args):

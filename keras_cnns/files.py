@@ -138,3 +138,20 @@ def load_keras_file(path, argument: str = "model"):
         detail = str(err).strip().splitlines()[0] if str(err).strip() else "no detail"
         raise ValueError(f"{argument} file {path!r} cannot be loaded as a Keras model ({type(err).__name__}: "
                          f"{detail})") from None
+
+
+def replace_between_markers(path, begin: str, end: str, text: str) -> bool:
+    """Replace what lies between the `begin` and `end` marker lines of a text file (atomically); returns whether
+    the file changed. A file without both markers is a ValueError and stays as it was."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            content = handle.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"{os.fspath(path)!r} cannot be read: {err}") from None
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(content):
+        raise ValueError(f"{os.fspath(path)!r} has no {begin} ... {end} markers")
+    new_content = pattern.sub(lambda _: f"{begin}\n{text}\n{end}", content)
+    if new_content != content:
+        write_atomically(path, new_content)
+    return new_content != content

@@ -18,7 +18,7 @@ from keras_cnns.application import application_arguments, build_application, dec
 from keras_cnns.blocks import (Conv, Pool, check_aux_logits, dropout_head, inception_block, inception_model_name,
                                inception_width)
 from keras_cnns.layers import LocalResponseNormalization
-from keras_cnns.registry import Knob, Paper, Spec, preset, register, register_builder
+from keras_cnns.registry import Knob, Paper, Spec, register, register_builder
 
 __all__ = ["GoogLeNet"]
 
