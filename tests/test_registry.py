@@ -69,3 +69,34 @@ def test_readme_model_table_has_one_row_per_registered_model():
     """The rows' figures are checked against the measured ones per model, in test_models.py."""
     rows = readme_model_table()
     assert sorted(rows) == keras_cnns.list_models(), "run `make readme`"
+
+
+def test_model_info_is_a_copy_and_measures_any_configuration():
+    info = keras_cnns.model_info("resnet20")
+    info["parameters"] = 0
+    info["preset"]["stage_blocks"] = (9, 9, 9)
+    assert keras_cnns.model_info("resnet20")["parameters"] == 271_786
+    assert keras_cnns.model_spec("resnet20").preset["stage_blocks"] == (3, 3, 3)
+
+    # conv1 3x3x1x8 + BN; three stages of one basic block (two 3x3 convs + BN each) with 8, 16, 32 filters,
+    # option A shortcuts (no parameters); dense 32 -> 10.
+    def conv_bn(cin, cout):
+        return 9 * cin * cout + cout + 4 * cout
+
+    expected = (conv_bn(1, 8) + 2 * conv_bn(8, 8) + conv_bn(8, 16) + conv_bn(16, 16) + conv_bn(16, 32)
+                + conv_bn(32, 32) + 32 * 10 + 10)
+    overridden = keras_cnns.model_info("resnet20", stage_blocks=(1, 1, 1), width_multiplier=0.5,
+                                       input_shape=(32, 32, 1))
+    assert overridden["parameters"] == expected
+    assert overridden["input_shape"] == (32, 32, 1) and overridden["preset"]["stage_blocks"] == (1, 1, 1)
+    built = keras_cnns.ResNet20(stage_blocks=(1, 1, 1), width_multiplier=0.5, input_shape=(32, 32, 1))
+    assert keras_cnns.model_info(built)["parameters"] == expected
+    assert keras_cnns.model_info(built)["flops"] == overridden["flops"]
+    with pytest.raises(TypeError, match="overrides"):
+        keras_cnns.model_info(built, classes=3)
+
+
+def test_get_model_passes_name_to_the_builder():
+    model = keras_cnns.get_model("lenet5_modern", name="mynet", input_shape=(32, 32, 1))
+    assert model.name == "mynet"
+    assert keras_cnns.get_builder("resnet50") is keras_cnns.ResNet50
