@@ -8,10 +8,15 @@ import time
 from tuning import pareto
 
 TABLE_COLUMNS = ("trial_id", "family", "val_accuracy", "size_kb", "latency_ms", "params", "macs")
+MICRO_COLUMNS = ("ram_kb", "flash_kb")  # shown where a trial has them (a search measuring TFLite Micro)
 
 
-def format_table(trials, columns=TABLE_COLUMNS) -> str:
-    """Trials as an aligned text table (hyperparameters shown as "family")."""
+def format_table(trials, columns=None) -> str:
+    """Trials as an aligned text table (hyperparameters shown as "family"); by default TABLE_COLUMNS, then
+    RAM and flash under TFLite Micro where any trial has them."""
+    if columns is None:
+        columns = TABLE_COLUMNS + tuple(c for c in MICRO_COLUMNS if any(c in t for t in trials))
+
     def cell(trial, column):
         if column == "family":
             return trial.get("family") or next((k.split("/")[0] for k in trial if "/" in k), "")
@@ -36,7 +41,7 @@ class Progress:
     def __call__(self, trials):
         elapsed = time.monotonic() - self.started
         meeting = [t for t in trials if t.get("status") == "COMPLETED" and not t.get("rejected")
-                   and not pareto.violations(t, self.constraints)]
+                   and pareto.meets(t, self.constraints)]
         best = pareto.best(meeting)
         budget = "" if self.max_minutes is None else f" / {max(0.0, 60 * self.max_minutes - elapsed):.0f} s left"
         shown = ("none meets the constraints yet" if best is None else
@@ -53,7 +58,7 @@ def _cmd_tune(args):
     names = [name for name in args.family.split(",") if name]
     objectives = tuple(name for name in args.objectives.split(",") if name)
     constraints = {"max_size_kb": args.max_size_kb, "max_latency_ms": args.max_latency_ms,
-                   "max_params": args.max_params}
+                   "max_params": args.max_params, "max_ram_kb": args.max_ram_kb, "max_flash_kb": args.max_flash_kb}
     progress = None if args.quiet else Progress(args.trials, args.minutes, pareto.check_objectives(objectives),
                                                 constraints)
     family_argument = {"family": names[0]} if len(names) == 1 else {"families": names}
@@ -85,7 +90,12 @@ def add_commands(subparsers):
     command.add_argument("--max-size-kb", type=float, default=None, help="int8 .tflite size limit (1 KB = 1000 B)")
     command.add_argument("--max-latency-ms", type=float, default=None, help="LiteRT batch-1 latency limit")
     command.add_argument("--max-params", type=float, default=None, help="parameter count limit")
-    command.add_argument("--objectives", default="accuracy,size", help="comma-separated, e.g. accuracy,size,latency")
+    command.add_argument("--max-ram-kb", type=float, default=None,
+                         help="TFLite Micro tensor arena limit (int8 I/O, batch 1; 1 KB = 1000 B)")
+    command.add_argument("--max-flash-kb", type=float, default=None,
+                         help="TFLite Micro flash limit: the int8-I/O batch-1 .tflite's bytes (1 KB = 1000 B)")
+    command.add_argument("--objectives", default="accuracy,size",
+                         help="comma-separated, from accuracy, size, latency, params, macs, ram, flash")
     command.add_argument("--out", default="runs/tune", help="folder of the search projects")
     command.add_argument("--project", default="search", help="project name (run again to resume it)")
     command.add_argument("--overwrite", action="store_true", help="start the project afresh")

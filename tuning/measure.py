@@ -1,6 +1,7 @@
 """Hardware figures of a Keras model: parameters and multiply-adds from the graph, and the size and LiteRT
 batch-1 latency of its int8 `.tflite` (exported in memory through `tflite`), optionally a microcontroller's
-RAM (tensor arena) and flash from `tflite.micro_report`.
+RAM (tensor arena) and flash from `tflite.micro_report` of the export TFLite Micro runs (int8 input and output,
+batch 1: `micro_flatbuffer`).
 
 The converter shares identical constant buffers, so an untrained model (zero biases, identity batch
 normalization) exports much smaller than it will be trained (24.9 KB against 47.1 KB for one small ResNet).
@@ -34,10 +35,34 @@ def micro_report_function():
     return micro_report
 
 
+def micro_flatbuffer(model, representative_images) -> bytes:
+    """`model` exported as TFLite Micro runs it (docs/micro.md): full-integer int8 with int8 input and output,
+    batch 1 (static shapes), calibrated on up to CALIBRATION_SAMPLES images."""
+    from tflite.export import convert
+
+    return convert(model, "int8", representative_images, int8_io=True, batch_size=1,
+                   representative_samples=min(CALIBRATION_SAMPLES, len(representative_images)))
+
+
+def micro_summary(flatbuffer: bytes) -> dict:
+    """`tflite.micro_report(flatbuffer, strict=False)`, less its per-sample details: runs, reason, ops,
+    arena_bytes (None where it does not run) and flash_bytes."""
+    report = micro_report_function()(flatbuffer, strict=False)
+    return {k: report[k] for k in ("runs", "reason", "ops", "arena_bytes", "flash_bytes")}
+
+
+def micro_figures_of(summary: dict) -> dict:
+    """Trial figures of a `micro_summary`: micro_runs (1.0 or 0.0), flash_kb, and ram_kb where the model runs
+    (TFLite Micro measured no arena for one it cannot run)."""
+    figures = {"micro_runs": float(summary["runs"]), "flash_kb": summary["flash_bytes"] / 1000}
+    if summary["runs"]:
+        figures["ram_kb"] = summary["arena_bytes"] / 1000
+    return figures
+
+
 def micro_figures(flatbuffer: bytes) -> dict:
-    """RAM (tensor arena) and flash of the int8 model under TFLite Micro, from `tflite.micro_report`."""
-    report = micro_report_function()(flatbuffer)
-    return {"ram_kb": report["arena_bytes"] / 1000, "flash_kb": report["flash_bytes"] / 1000}
+    """RAM (tensor arena) and flash of an int8 flatbuffer (`micro_flatbuffer`) under TFLite Micro."""
+    return micro_figures_of(micro_summary(flatbuffer))
 
 
 def int8_flatbuffer(model, representative_images) -> bytes:
@@ -48,15 +73,41 @@ def int8_flatbuffer(model, representative_images) -> bytes:
                    representative_samples=min(CALIBRATION_SAMPLES, len(representative_images)))
 
 
-def int8_size_estimate(model, representative_images, seed: int = 0) -> int:
-    """Bytes of the int8 `.tflite` of a copy of `model` with random positive weights (see the module docstring)."""
+def random_weights_copy(model, seed: int = 0):
+    """A copy of `model` whose weights are random and positive (see the module docstring)."""
     import keras
     import numpy as np
 
     rng = np.random.default_rng(seed)
     copy = keras.models.clone_model(model)
     copy.set_weights([rng.uniform(0.5, 1.5, weight.shape).astype(weight.dtype) for weight in model.get_weights()])
-    return len(int8_flatbuffer(copy, representative_images))
+    return copy
+
+
+def int8_size_estimate(model, representative_images, seed: int = 0) -> int:
+    """Bytes of the int8 `.tflite` of a copy of `model` with random positive weights (see the module docstring)."""
+    return len(int8_flatbuffer(random_weights_copy(model, seed), representative_images))
+
+
+def perturbed_copy(model, seed: int = 0):
+    """A copy of `model` whose every weight is its initial value plus a random 0 to 0.01: no two constant
+    buffers alike (nothing for the converter to share), activations on the initial scale. (Random positive
+    weights, as `random_weights_copy` sets, blow activations up through a deep net, to a model LiteRT aborts
+    the process preparing.)"""
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    copy = keras.models.clone_model(model)
+    copy.set_weights([(weight + rng.uniform(0.0, 0.01, weight.shape)).astype(weight.dtype)
+                      for weight in model.get_weights()])
+    return copy
+
+
+def micro_estimate(model, representative_images, seed: int = 0) -> dict:
+    """`micro_figures` of the int8-I/O batch-1 export of a `perturbed_copy` of an untrained `model`: its arena
+    that of any weights (tensor shapes set it), its flash close to the trained model's (nothing shared)."""
+    return micro_figures(micro_flatbuffer(perturbed_copy(model, seed), representative_images))
 
 
 def int8_figures(model, representative_images, *, latency_runs: int = LATENCY_RUNS, threads: int = 1,
@@ -69,12 +120,12 @@ def int8_figures(model, representative_images, *, latency_runs: int = LATENCY_RU
     timing = benchmark(flatbuffer, threads=threads, runs=latency_runs, warmup=LATENCY_WARMUP)
     figures = {"size_bytes": len(flatbuffer), "size_kb": len(flatbuffer) / 1000, "latency_ms": timing["median_ms"]}
     if micro:
-        figures.update(micro_figures(flatbuffer))
+        figures.update(micro_figures(micro_flatbuffer(model, representative_images)))
     return figures
 
 
 def measure(model, representative_images, *, latency_runs: int = LATENCY_RUNS, threads: int = 1,
             micro: bool = False) -> dict:
-    """params, macs, size_bytes, size_kb, latency_ms (and ram_kb, flash_kb with `micro=True`) of `model`."""
+    """params, macs, size_bytes, size_kb, latency_ms (and micro_runs, flash_kb, ram_kb with `micro=True`) of `model`."""
     return {**graph_figures(model), **int8_figures(model, representative_images, latency_runs=latency_runs,
                                                    threads=threads, micro=micro)}

@@ -54,15 +54,28 @@ def check_constraints(constraints: dict) -> dict:
     return checked
 
 
+MICRO_CONSTRAINTS = ("max_ram_kb", "max_flash_kb")
+
+
 def violations(trial: dict, constraints: dict) -> list[str]:
-    """The constraints `trial` breaks, as readable strings ("size_kb 41.2 > max_size_kb 37")."""
+    """The constraints `trial` breaks, as readable strings ("size_kb 41.2 > max_size_kb 37"). A trial whose model
+    TFLite Micro cannot run (`micro_runs` 0) breaks max_ram_kb and max_flash_kb whatever its figures."""
     broken = []
     for name, limit in constraints.items():
         field = CONSTRAINTS[name]
         value = trial.get(field)
-        if limit is not None and value is not None and value > limit:
+        if limit is not None and name in MICRO_CONSTRAINTS and trial.get("micro_runs") == 0:
+            broken.append(f"does not run under TFLite Micro ({name} {limit:g})")
+        elif limit is not None and value is not None and value > limit:
             broken.append(f"{field} {value:g} > {name} {limit:g}")
     return broken
+
+
+def meets(trial: dict, constraints: dict) -> bool:
+    """Whether `trial` has a figure for every constraint and breaks none."""
+    return (not violations(trial, constraints)
+            and all(trial.get(CONSTRAINTS[name]) is not None for name, limit in constraints.items()
+                    if limit is not None))
 
 
 def _key(trial, objectives):
@@ -104,8 +117,7 @@ def best(trials, *, max_size_kb=None, max_latency_ms=None, max_params=None, max_
     constraints = check_constraints({"max_size_kb": max_size_kb, "max_latency_ms": max_latency_ms,
                                      "max_params": max_params, "max_macs": max_macs, "max_ram_kb": max_ram_kb,
                                      "max_flash_kb": max_flash_kb})
-    meeting = [t for t in trials if not violations(t, constraints)
-               and all(t.get(CONSTRAINTS[name]) is not None for name in constraints)]
+    meeting = [t for t in trials if meets(t, constraints)]
     if not meeting:
         return None
     return max(meeting, key=lambda t: _key(t, (objective,)))

@@ -4,7 +4,8 @@ keras-tuner stays the engine (its oracles choose configurations, store trials, r
 `overwrite=False` and run chief/worker searches); `HardwareAwareMixin` adds to each trial, as trial metrics,
 the model's parameters and multiply-adds and its int8 `.tflite` size and LiteRT batch-1 latency, and
 rejects a configuration before training when its parameters, multiply-adds or estimated int8 size
-(`tuning.measure.int8_size_estimate`) already break a constraint. A rejected trial is recorded with
+(`tuning.measure.int8_size_estimate`) already break a constraint, or, with max_ram_kb / max_flash_kb, when
+its TFLite Micro arena or flash (`tuning.measure.micro_estimate`) does. A rejected trial is recorded with
 validation accuracy 0, so that the oracle steers away from it, and `rejected` = 1; it is never on the
 front. keras-tuner ranks trials by validation accuracy alone; the multi-objective answer is
 `SearchResult.front`, the non-dominated trials over `objectives` among those that meet every constraint.
@@ -24,15 +25,18 @@ import numpy as np
 from keras_cnns.checks import check_bool, check_choice, check_float, check_int, check_type
 from tuning import pareto
 from tuning.hypermodels import hypermodel_for
-from tuning.measure import LATENCY_RUNS, graph_figures, int8_figures, int8_size_estimate, micro_report_function
+from tuning.measure import (LATENCY_RUNS, graph_figures, int8_figures, int8_size_estimate, micro_estimate,
+                            micro_figures_of, micro_flatbuffer, micro_report_function, micro_summary)
 from tuning.space import families as known_families
 
 TUNERS = {"random": keras_tuner.RandomSearch, "bayesian": keras_tuner.BayesianOptimization,
           "hyperband": keras_tuner.Hyperband}
 OBJECTIVE = keras_tuner.Objective("val_accuracy", "max")
 SPACE_FILE = "space.json"
+MICRO_MODEL_FILE = "model_micro.tflite"  # in each trial's folder, with MICRO_FILE: what micro_report measured
+MICRO_FILE = "micro.json"
 FIGURES = ("message", "val_accuracy", "params", "macs", "size_bytes", "size_kb", "latency_ms", "ram_kb",
-           "flash_kb", "rejected", "fit_seconds", "measure_seconds")
+           "flash_kb", "micro_runs", "rejected", "fit_seconds", "measure_seconds")
 CALIBRATION_IMAGES = 64
 
 
@@ -78,6 +82,15 @@ class HardwareAwareMixin:
         if not broken and limit is not None:
             figures["size_kb"] = int8_size_estimate(model, self.representative_images) / 1000
             broken = pareto.violations(figures, self.constraints)
+        if not broken and set(pareto.MICRO_CONSTRAINTS) & set(self.constraints):
+            try:
+                estimate = micro_estimate(model, self.representative_images)
+            except ValueError:  # the export of the copy failed: the trained model is measured (or fails) itself
+                estimate = {"micro_runs": 0.0}
+            # nor does a copy TFLite Micro cannot run reject anything
+            if estimate["micro_runs"]:
+                figures.update(estimate)
+                broken = pareto.violations(figures, self.constraints)
         return {**figures, "val_accuracy": 0.0, "rejected": 1.0} if broken else None
 
     def _build_and_fit_model(self, trial, *args, **kwargs):
@@ -90,14 +103,28 @@ class HardwareAwareMixin:
         history = self.hypermodel.fit(hp, model, *args, **kwargs)
         fitted = time.perf_counter()
         try:
-            hardware = int8_figures(model, self.representative_images, latency_runs=self.latency_runs,
-                                    micro=self.micro)
+            hardware = int8_figures(model, self.representative_images, latency_runs=self.latency_runs)
+            if self.micro:
+                hardware.update(self.micro_figures(trial, model))
         except ValueError as err:  # e.g. a configuration LiteRT's XNNPACK delegate cannot prepare
             raise keras_tuner.errors.FailedTrialError(f"int8 export or LiteRT run failed: {err}") from None
         figures = {**graph_figures(model), **hardware}
         accuracies = history.history.get("val_accuracy") or [0.0]
         return {"val_accuracy": float(np.nanmax(accuracies)), **figures, "rejected": 0.0,
                 "fit_seconds": fitted - started, "measure_seconds": time.perf_counter() - fitted}
+
+    def micro_figures(self, trial, model) -> dict:
+        """micro_runs, flash_kb and ram_kb of `model` under TFLite Micro, measured by `tflite.micro_report` on
+        its int8-I/O batch-1 export; that export and the report's runs, reason, ops, arena_bytes and flash_bytes
+        are kept in the trial's folder (MICRO_MODEL_FILE, MICRO_FILE)."""
+        flatbuffer = micro_flatbuffer(model, self.representative_images)
+        summary = micro_summary(flatbuffer)
+        folder = self.get_trial_dir(trial.trial_id)
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, MICRO_MODEL_FILE), "wb") as handle:
+            handle.write(flatbuffer)
+        pareto.save_json(summary, os.path.join(folder, MICRO_FILE))
+        return micro_figures_of(summary)
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
@@ -150,7 +177,7 @@ class SearchResult:
         self.wall_seconds = wall_seconds
         self.space = space
         self.meeting = [t for t in trials if t.get("status") == "COMPLETED" and not t.get("rejected")
-                        and not pareto.violations(t, constraints)]
+                        and pareto.meets(t, constraints)]
         self.front = pareto.pareto_front(self.meeting, objectives) if self.meeting else []
 
     @property
