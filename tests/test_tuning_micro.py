@@ -198,7 +198,7 @@ def test_a_trial_tflite_micro_cannot_run_breaks_the_micro_limits():
 @pytest.mark.parametrize("value, error, message", [
     (0, ValueError, "must be a number > 0.0; got 0"),
     (-5.0, ValueError, "must be a number > 0.0; got -5.0"),
-    (float("nan"), ValueError, "must be a number > 0.0; got nan"),
+    (float("nan"), ValueError, "must be a finite number; got nan"),
     ("64", TypeError, "must be Real; got '64'"),
     (True, TypeError, "must be Real; got True"),
 ])

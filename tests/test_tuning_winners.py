@@ -26,7 +26,7 @@ def test_winner_is_retrained_exported_and_scored_on_the_test_split(small_search)
     assert small_search.front, small_search.message
     report, = finish_winners(small_search, "digits", epochs=1)
     folder = os.path.dirname(report["tflite_path"])
-    assert sorted(os.listdir(folder)) == ["model.keras", "model_int8.tflite", "report.json", "train"]
+    assert sorted(os.listdir(folder)) == ["model.keras", "model_int8.tflite", "model_int8.tflite.json", "report.json", "train"]
     assert os.path.getsize(report["tflite_path"]) == report["size_bytes"]
     assert report["test_images"] == 360 and report["train_images"] == 1437  # digits' 80/20 split, no validation
     assert json.loads(open(os.path.join(folder, "report.json")).read())["trial_id"] == report["trial_id"]
