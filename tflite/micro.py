@@ -71,8 +71,10 @@ def _read_model(path_or_bytes) -> tuple[bytes, str]:
 class _Attempt:
     """What became of the TFLM interpreter at one arena size: whether it allocated, and the runtime's lines."""
 
-    def __init__(self, arena_bytes: int, allocates: bool, log: list[str], crash_signal: int | None = None):
+    def __init__(self, arena_bytes: int, allocates: bool, log: list[str], crash_signal: int | None = None,
+                 invokes: bool | None = None):
         self.arena_bytes, self.allocates, self.log, self.crash_signal = arena_bytes, allocates, log, crash_signal
+        self.invokes = invokes
 
     @property
     def missing_op(self) -> str | None:
@@ -110,11 +112,11 @@ class _Prober:
         self.process = subprocess.Popen([sys.executable, "-I", script, self.model_path, self.log_path],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True)
 
-    def try_arena(self, arena_bytes: int) -> _Attempt:
+    def try_arena(self, arena_bytes: int, inputs_path: str | None = None) -> _Attempt:
         if self.process is None or self.process.poll() is not None:
             self._start()
         try:
-            self.process.stdin.write(f"{arena_bytes}\n")
+            self.process.stdin.write(f"{arena_bytes}{f' invoke {inputs_path}' if inputs_path else ''}\n")
             self.process.stdin.flush()
             reply = self.process.stdout.readline()
         except BrokenPipeError:
@@ -124,7 +126,8 @@ class _Prober:
             with open(self.log_path, encoding="utf-8", errors="replace") as stream:
                 log = stream.read().splitlines()
         if reply:
-            return _Attempt(arena_bytes, json.loads(reply)["allocates"], log)
+            answer = json.loads(reply)
+            return _Attempt(arena_bytes, answer["allocates"], log, invokes=answer["invokes"])
         if self.process.wait() > 0:  # a Python error in the worker, not the runtime killed by a signal
             self.errors.seek(0)
             raise RuntimeError(f"the TFLite Micro probe process {self.process.args} failed: "
@@ -162,6 +165,18 @@ def _smallest_arena(flatbuffer: bytes, max_arena_bytes: int) -> _Attempt:
             else:
                 low = trial.arena_bytes
         return works
+    finally:
+        prober.close()
+
+
+def _run_in_worker(flatbuffer: bytes, arena_bytes: int, inputs) -> _Attempt:
+    """The samples run once in the worker process first: some kernels abort (SIGABRT) only on evaluating them."""
+    prober = _Prober(flatbuffer)
+    try:
+        path = os.path.join(prober.folder.name, "inputs.npz")
+        np.savez(path, **{f"s{sample:06d}_i{index}": array
+                          for sample, arrays in enumerate(inputs) for index, array in enumerate(arrays)})
+        return prober.try_arena(arena_bytes, path)
     finally:
         prober.close()
 
@@ -303,9 +318,18 @@ def micro_report(path_or_bytes, data=None, *, samples: int = 4, seed: int = 0, r
             raise ValueError(f"path_or_bytes {shown} does not run under TFLite Micro: {report['reason']}"
                              + (" (replace the layer that lowers to it)" if missing else ""))
         return report
-    interpreter = _interpreter(flatbuffer, works.arena_bytes)
     litert = load_interpreter(flatbuffer)
     inputs = _sample_inputs(litert, data, samples, seed)
+    evaluated = _run_in_worker(flatbuffer, works.arena_bytes, inputs)
+    if evaluated.crash_signal:
+        report["reason"] = (f"the TFLite Micro runtime crashed (signal {evaluated.crash_signal}) running the model "
+                            f"on the samples in a {works.arena_bytes:,}-byte arena, where it allocates: a kernel "
+                            "aborted")
+        if strict:
+            raise ValueError(f"path_or_bytes {shown} does not run under TFLite Micro: {report['reason']}")
+        report["arena_bytes"] = works.arena_bytes
+        return report
+    interpreter = _interpreter(flatbuffer, works.arena_bytes)
     try:
         report.update(_compare_with_litert(interpreter, litert, inputs))
     except ValueError as err:  # allocated, but a kernel failed at run time
