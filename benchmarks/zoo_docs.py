@@ -49,14 +49,13 @@ below come from `benchmarks/zoo_docs.py` (files in [zoo/](zoo/): `zoo.csv`, `zoo
   MNIST models, variants the paper never trained: `alexnet_single_stream`, SqueezeNet 1.1, VGG with batch
   norm, NiN, All-CNN) have no bubble. ZFNet (its Table 2) and ShuffleNet v1 (its Table 2) do report ImageNet
   figures but are left out until someone checks the numbers against the papers.
-- **Load.** The machine is shared: the latencies are medians of 20 runs on one thread under the load average
-  shown, so compare models with each other, not with other machines' figures.
-- **Open question.** In this run the fp32 files of the larger models (ResNet-18 and up, VGG, DenseNet) took
-  10 to 100 times longer than their int8 files, far beyond what 8-bit kernels explain (small models show about
-  2x). Rerun alone at load average 6.3 (2026-12-01 01:33 UTC, `tflite.benchmark`, 1 thread, 20 runs), ResNet-18
-  at 64x64 took 2.28 ms in fp32 and 0.45 ms in int8 (5x), against 60 ms and 0.58 ms in this run: the fp32
-  figures of the big models are inflated by the load (the cause is not pinned down yet). Do not read the
-  int8-vs-fp32 chart as a speed-up; rerun it on a quiet machine.
+- **Load.** The run below had the machine to itself (load average 1.4 with the run's own process); the
+  latencies are medians of 20 runs on one thread, so compare models with each other, not with other machines'.
+  An earlier run under a load average near 21 inflated the fp32 figures of the large models 10-100x (ResNet-18
+  60 ms fp32); on this quiet run ResNet-18 took 2.23 ms fp32 and 0.44 ms int8.
+- **TFLite Micro column.** Measured on the same int8 file as the latency (float I/O, resizable batch), with
+  random weights. Exported with `batch_size=1` and int8 I/O, as docs/micro.md does, more models run; that table
+  is the one to read for microcontrollers.
 """
 
 
