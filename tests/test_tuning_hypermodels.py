@@ -89,3 +89,45 @@ def test_width_multiplier_is_left_out_only_where_base_filters_sets_the_same_widt
     resnet, lenet = space.family_space("resnet"), space.family_space("lenet")
     assert "width_multiplier" in resnet.knobs and "width_multiplier" not in searched_knobs(resnet)
     assert searched_knobs(lenet) == list(lenet.knobs)
+
+
+def test_ranges_given_by_hand_replace_the_scaled_ones_and_add_knobs():
+    hypermodel = ResNetHyperModel((28, 28, 1), 10, ranges={"base_filters": (4, 6), "stage_blocks": [1, 2],
+                                                            "block": ["bottleneck"], "width_multiplier": (0.5, 1.0)})
+    hp = keras_tuner.HyperParameters()
+    hypermodel.build(hp)
+    bounds = {p.name: (p.min_value, p.max_value) for p in hp.space if hasattr(p, "max_value")}
+    assert bounds["resnet/base_filters"] == (4, 6)
+    assert all(bounds[f"resnet/stage_blocks_{i}"] == (1, 2) for i in range(3))
+    assert bounds["resnet/width_multiplier"] == (0.5, 1.0)  # not searched by default, searched when given
+    assert hp.values["resnet/block"] == "bottleneck"
+    for values, model in sampled(hypermodel, 3):
+        assert 4 <= values["resnet/base_filters"] <= 6 and values["resnet/block"] == "bottleneck"
+
+
+def test_a_knob_name_alone_ranges_every_family_that_has_it():
+    hypermodel = CrossFamilyHyperModel((28, 28, 1), 10, families=["resnet", "lenet"],
+                                       ranges={"width_multiplier": (0.25, 0.5), "lenet/dense_units": (16, 32)})
+    assert hypermodel.ranges == {"resnet/width_multiplier": [0.25, 0.5], "lenet/width_multiplier": [0.25, 0.5],
+                                 "lenet/dense_units": [16, 32]}
+    hp = keras_tuner.HyperParameters()
+    hypermodel.build(hp)
+    bounds = {p.name: (p.min_value, p.max_value) for p in hp.space if hasattr(p, "max_value")}
+    assert bounds["lenet/width_multiplier"] == (0.25, 0.5) and bounds["lenet/dense_units"] == (16, 32)
+
+
+@pytest.mark.parametrize("ranges, error, message", [
+    ({"base_filters": (8, 4)}, ValueError, r"ranges\['base_filters'\] = \(8, 4\) is inverted"),
+    ({"resnet/block": []}, ValueError, r"ranges\['resnet/block'\] is empty"),
+    ({"resnet/block": ["wide"]}, ValueError, r"entry 'wide' is not one of \['basic', 'bottleneck'\]"),
+    ({"resnet/depth": (1, 2)}, ValueError, "family 'resnet' has no knob 'depth'"),
+    ({"vgg/dense_units": (1, 2)}, ValueError, "names family 'vgg', which this search does not vary"),
+    ({"growth_rate": (1, 2)}, ValueError, "no family of this search has a knob 'growth_rate'"),
+    ({"base_filters": (0, 4)}, ValueError, r"leaves the knob's range \[1, 512\]"),
+    ({"base_filters": "4:8"}, TypeError, r"must be \(low, high\) for the int knob 'base_filters'"),
+    ({"base_filters": (4.5, 8)}, TypeError, "must hold integers"),
+    (["base_filters"], TypeError, "ranges must be"),
+])
+def test_bad_ranges_name_the_knob(ranges, error, message):
+    with pytest.raises(error, match=message):
+        ResNetHyperModel((28, 28, 1), 10, ranges=ranges)

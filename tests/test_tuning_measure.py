@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+import keras_cnns
 import tflite
 from tuning import measure
 
@@ -54,3 +55,17 @@ def test_size_estimate_of_an_untrained_model_matches_it_trained():
     trained = len(measure.int8_flatbuffer(model, images))
     assert untrained < 0.8 * trained  # shared zero biases and identity batch norms
     assert abs(estimate - trained) <= 0.03 * trained
+
+
+def test_stripped_sizes_are_smaller_and_carry_to_the_search_space(tmp_path):
+    from tuning.search import search
+
+    model = keras_cnns.get_model("lenet5_modern", input_shape=(32, 32, 1), classes=10)
+    images = np.random.default_rng(0).random((8, 32, 32, 1), dtype=np.float32)
+    full = measure.int8_figures(model, images, latency_runs=1)["size_bytes"]
+    stripped = measure.int8_figures(model, images, latency_runs=1, strip_metadata=True)["size_bytes"]
+    assert stripped < full
+    assert stripped == len(tflite.convert(model, "int8", images, strip_metadata=True, representative_samples=8))
+    result = search("digits", family="lenet", max_trials=1, epochs=1, latency_runs=1, strip_metadata=True,
+                    ranges={"width_multiplier": (0.25, 0.25)}, directory=str(tmp_path), project_name="p")
+    assert result.space["strip_metadata"] is True and result.space["ranges"] == {"lenet/width_multiplier": [0.25, 0.25]}

@@ -73,6 +73,8 @@ def test_a_constraint_no_trial_meets_is_reported_not_violated(tmp_path):
     ({"family": "resnet", "objectives": ("accuracy", "speed")}, "objectives entry must be one of .*got 'speed'"),
     ({"family": "resnet", "tuner": "grid"}, "tuner must be one of .*got 'grid'"),
     ({"family": "resnet", "families": ["resnet"]}, "exactly one of family .* or families"),
+    ({"family": "resnet", "ranges": {"base_filters": (8, 4)}}, r"ranges\['base_filters'\] = \(8, 4\) is inverted"),
+    ({"family": "resnet", "ranges": {"block": []}}, r"ranges\['block'\] is empty"),
 ])
 def test_bad_input_names_the_argument(tmp_path, arguments, message):
     with pytest.raises(ValueError, match=message):

@@ -51,6 +51,35 @@ class Progress:
               f"{front}", file=self.stream, flush=True)
 
 
+def _scalar(text):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def parse_ranges(entries) -> dict | None:
+    """`--range` entries ("resnet/base_filters=4:12", "block=basic,bottleneck") as `search(ranges=...)`."""
+    if not entries:
+        return None
+    ranges = {}
+    for entry in entries:
+        key, sep, value = entry.partition("=")
+        if not sep or not key or not value:
+            raise ValueError(f"--range must be KNOB=LOW:HIGH or KNOB=CHOICE,CHOICE (KNOB: name or family/name); "
+                             f"got {entry!r}")
+        if ":" in value:
+            bounds = value.split(":")
+            if len(bounds) != 2:
+                raise ValueError(f"--range {entry!r}: LOW:HIGH takes exactly two numbers")
+            ranges[key] = [_scalar(b) for b in bounds]
+        else:
+            ranges[key] = [_scalar(c) for c in value.split(",") if c]
+    return ranges
+
+
 def _cmd_tune(args):
     from tuning.search import search
     from tuning.winners import finish_winners
@@ -64,7 +93,8 @@ def _cmd_tune(args):
     family_argument = {"family": names[0]} if len(names) == 1 else {"families": names}
     result = search(args.data, **family_argument, tuner=args.tuner, max_trials=args.trials,
                     max_minutes=args.minutes, epochs=args.epochs, objectives=objectives, directory=args.out,
-                    project_name=args.project, overwrite=args.overwrite, progress=progress, **constraints)
+                    project_name=args.project, overwrite=args.overwrite, progress=progress,
+                    ranges=parse_ranges(args.range), strip_metadata=args.strip_metadata, **constraints)
     print(result.message)
     if not result.front:
         raise ValueError(result.message)
@@ -96,6 +126,10 @@ def add_commands(subparsers):
                          help="TFLite Micro flash limit: the int8-I/O batch-1 .tflite's bytes (1 KB = 1000 B)")
     command.add_argument("--objectives", default="accuracy,size",
                          help="comma-separated, from accuracy, size, latency, params, macs, ram, flash")
+    command.add_argument("--range", action="append", metavar="KNOB=LOW:HIGH|KNOB=A,B",
+                         help="a knob's range by hand, e.g. resnet/base_filters=4:12 or block=basic (repeatable)")
+    command.add_argument("--strip-metadata", action="store_true",
+                         help="measure and export .tflite files without tensor names and conversion metadata")
     command.add_argument("--out", default="runs/tune", help="folder of the search projects")
     command.add_argument("--project", default="search", help="project name (run again to resume it)")
     command.add_argument("--overwrite", action="store_true", help="start the project afresh")

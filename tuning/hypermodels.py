@@ -6,6 +6,8 @@ ResNets, 224 for ImageNet models) a knob's upper bound is its paper value, so di
 full size the whole range is open. An input smaller than the family's smallest (`min_size`) is resized up to
 it by a `Resizing` layer at the model's front, so every sampled configuration builds. The learning rate (log
 scale, from a third to five times the recipe's) and, when several are offered, the recipe are searched too.
+`ranges={"resnet/base_filters": (4, 12), "stage_blocks": (1, 2), "block": ["basic"]}` sets a knob's range
+by hand (`check_ranges`).
 
     >>> hypermodel = ResNetHyperModel(input_shape=(28, 28, 1), classes=10)
     >>> keras_tuner.RandomSearch(hypermodel, objective="val_accuracy", max_trials=10).search(x, y, ...)
@@ -47,17 +49,88 @@ def searched_knobs(space) -> list[str]:
             and not (knob.kind == "choice" and len(_tunable_choices(knob)) < 2)]
 
 
-def choose_knobs(hp, space, side, names=None) -> dict:
-    """Register `space`'s knobs `names` (default `searched_knobs`) in `hp` as "family/knob"; the chosen values."""
+def check_ranges(ranges, spaces) -> dict:
+    """`ranges` checked against the knobs of `spaces` ({family: FamilySpace}) and keyed "family/knob".
+
+    A key is "family/knob", or a knob's name alone for every family of `spaces` that has it. A value is
+    (low, high) for an "int", "float" or "int_tuple" knob (every entry of a tuple knob), inclusive and within
+    the knob's own range, or a non-empty list of values for a "choice" or "bool" knob. A user's range replaces
+    the one scaled to the input, and its knob is searched even where it is not by default.
+    """
+    if ranges is None:
+        return {}
+    check_type("ranges", ranges, dict)
+    checked = {}
+    for key, value in ranges.items():
+        check_type("ranges key", key, str)
+        family, _, knob_name = key.rpartition("/")
+        if family and family not in spaces:
+            raise ValueError(f"ranges[{key!r}] names family {family!r}, which this search does not vary; "
+                             f"families: {sorted(spaces)}")
+        owners = [family] if family else [f for f, space in spaces.items() if knob_name in space.knobs]
+        for owner in owners:
+            if knob_name not in spaces[owner].knobs:
+                raise ValueError(f"ranges[{key!r}]: family {owner!r} has no knob {knob_name!r}; its knobs: "
+                                 f"{sorted(spaces[owner].knobs)}")
+        if not owners:
+            raise ValueError(f"ranges[{key!r}]: no family of this search has a knob {knob_name!r}; knobs: "
+                             f"{ {f: sorted(s.knobs) for f, s in spaces.items()} }")
+        for owner in owners:
+            checked[f"{owner}/{knob_name}"] = _checked_range(key, value, spaces[owner].knobs[knob_name])
+    return checked
+
+
+def _checked_range(key, value, knob):
+    where = f"ranges[{key!r}]"
+    if knob.kind in ("choice", "bool"):
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            raise TypeError(f"{where} must be a list of values for the {knob.kind} knob {knob.name!r} "
+                            f"({knob.describe()}); got {value!r}")
+        if not value:
+            raise ValueError(f"{where} is empty: give at least one of {knob.describe()}")
+        for entry in value:
+            if knob.kind == "bool":
+                check_type(where + " entry", entry, bool)
+            elif entry not in _tunable_choices(knob):
+                raise ValueError(f"{where} entry {entry!r} is not one of {_tunable_choices(knob)}")
+        return list(dict.fromkeys(value))
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise TypeError(f"{where} must be (low, high) for the {knob.kind} knob {knob.name!r}; got {value!r}")
+    number = int if knob.kind in ("int", "int_tuple") else (int, float)
+    for bound in value:
+        if isinstance(bound, bool) or not isinstance(bound, number):
+            raise TypeError(f"{where} must hold {'integers' if number is int else 'numbers'}; got {value!r}")
+    low, high = value
+    if low > high:
+        raise ValueError(f"{where} = {tuple(value)!r} is inverted (low > high), so empty: give (low, high) with "
+                         f"low <= high")
+    if low < knob.low or high > knob.high:
+        raise ValueError(f"{where} = {tuple(value)!r} leaves the knob's range [{knob.low}, {knob.high}]")
+    return [low, high]
+
+
+def choose_knobs(hp, space, side, names=None, ranges=None) -> dict:
+    """Register `space`'s knobs `names` (default `searched_knobs`, plus those `ranges` names) in `hp` as
+    "family/knob"; the chosen values. `ranges` ("family/knob" keyed, from `check_ranges`) replaces bounds."""
     chosen = {}
-    names = searched_knobs(space) if names is None else names
+    ranges = ranges or {}
+    names = searched_knobs(space) if names is None else list(names)
+    names += [key.split("/", 1)[1] for key in ranges if key.startswith(f"{space.family}/")
+              and key.split("/", 1)[1] not in names]
     for knob in (space.knobs[name] for name in names):
         name = f"{space.family}/{knob.name}"
+        given = ranges.get(name)
+
+        def bounds(index=None):
+            return tuple(given) if given is not None else knob_bounds(space, knob, side, index)
+
         if knob.kind == "int":
-            chosen[knob.name] = hp.Int(name, *knob_bounds(space, knob, side))
+            chosen[knob.name] = hp.Int(name, *bounds())
         elif knob.kind == "float":
-            low, high = knob_bounds(space, knob, side)
+            low, high = bounds()
             chosen[knob.name] = hp.Float(name, low, high) if high > low else hp.Fixed(name, low)
+        elif knob.kind in ("choice", "bool") and given is not None:
+            chosen[knob.name] = hp.Choice(name, given) if len(given) > 1 else hp.Fixed(name, given[0])
         elif knob.kind == "choice":
             choices = _tunable_choices(knob)
             paper = paper_value(space, knob)
@@ -65,8 +138,7 @@ def choose_knobs(hp, space, side, names=None) -> dict:
         elif knob.kind == "bool":
             chosen[knob.name] = hp.Boolean(name, default=bool(paper_value(space, knob)))
         elif knob.kind == "int_tuple":
-            chosen[knob.name] = tuple(hp.Int(f"{name}_{i}", *knob_bounds(space, knob, side, i))
-                                      for i in range(knob.length))
+            chosen[knob.name] = tuple(hp.Int(f"{name}_{i}", *bounds(i)) for i in range(knob.length))
         else:
             raise ValueError(f"knob {knob.name!r} of family {space.family!r} has unknown kind {knob.kind!r}")
     return chosen
@@ -119,22 +191,23 @@ class FamilyHyperModel(ZooHyperModel):
 
     family = None
 
-    def __init__(self, input_shape=(28, 28, 1), classes=10, *, family=None, **kwargs):
+    def __init__(self, input_shape=(28, 28, 1), classes=10, *, family=None, ranges=None, **kwargs):
         super().__init__(input_shape, classes, **kwargs)
         family = family or self.family
         check_choice("family", family, known_families())
         self.space = family_space(family)
         self.family = family
+        self.ranges = check_ranges(ranges, {family: self.space})
 
     def build_uncompiled(self, hp):
-        chosen = choose_knobs(hp, self.space, min(self.input_shape[:2]))
+        chosen = choose_knobs(hp, self.space, min(self.input_shape[:2]), ranges=self.ranges)
         return build_family_model(self.space, chosen, self.input_shape, self.classes)
 
 
 class CrossFamilyHyperModel(ZooHyperModel):
     """Picks a family ("family" hyperparameter), then that family's knobs (conditional on it)."""
 
-    def __init__(self, input_shape=(28, 28, 1), classes=10, *, families=None, **kwargs):
+    def __init__(self, input_shape=(28, 28, 1), classes=10, *, families=None, ranges=None, **kwargs):
         super().__init__(input_shape, classes, **kwargs)
         families = known_families() if families is None else families
         check_type("families", families, (list, tuple))
@@ -143,13 +216,14 @@ class CrossFamilyHyperModel(ZooHyperModel):
         for family in families:
             check_choice("families entry", family, known_families())
         self.spaces = {family: family_space(family) for family in families}
+        self.ranges = check_ranges(ranges, self.spaces)
 
     def build_uncompiled(self, hp):
         family = hp.Choice("family", list(self.spaces))
         side = min(self.input_shape[:2])
         for name, space in self.spaces.items():
             with hp.conditional_scope("family", [name]):
-                chosen = choose_knobs(hp, space, side)
+                chosen = choose_knobs(hp, space, side, ranges=self.ranges)
             if name == family:
                 model_space, model_chosen = space, chosen
         return build_family_model(model_space, model_chosen, self.input_shape, self.classes)

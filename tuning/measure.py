@@ -35,12 +35,13 @@ def micro_report_function():
     return micro_report
 
 
-def micro_flatbuffer(model, representative_images) -> bytes:
+def micro_flatbuffer(model, representative_images, strip_metadata: bool = False) -> bytes:
     """`model` exported as TFLite Micro runs it (docs/micro.md): full-integer int8 with int8 input and output,
-    batch 1 (static shapes), calibrated on up to CALIBRATION_SAMPLES images."""
+    batch 1 (static shapes), calibrated on up to CALIBRATION_SAMPLES images; `strip_metadata` drops tensor
+    names and the conversion metadata (`tflite.export`'s option)."""
     from tflite.export import convert
 
-    return convert(model, "int8", representative_images, int8_io=True, batch_size=1,
+    return convert(model, "int8", representative_images, int8_io=True, batch_size=1, strip_metadata=strip_metadata,
                    representative_samples=min(CALIBRATION_SAMPLES, len(representative_images)))
 
 
@@ -65,11 +66,12 @@ def micro_figures(flatbuffer: bytes) -> dict:
     return micro_figures_of(micro_summary(flatbuffer))
 
 
-def int8_flatbuffer(model, representative_images) -> bytes:
-    """`model` as a full-integer `.tflite` flatbuffer, calibrated on up to CALIBRATION_SAMPLES images."""
+def int8_flatbuffer(model, representative_images, strip_metadata: bool = False) -> bytes:
+    """`model` as a full-integer `.tflite` flatbuffer, calibrated on up to CALIBRATION_SAMPLES images (tensor
+    names and conversion metadata dropped with `strip_metadata`)."""
     from tflite.export import convert
 
-    return convert(model, "int8", representative_images,
+    return convert(model, "int8", representative_images, strip_metadata=strip_metadata,
                    representative_samples=min(CALIBRATION_SAMPLES, len(representative_images)))
 
 
@@ -84,9 +86,9 @@ def random_weights_copy(model, seed: int = 0):
     return copy
 
 
-def int8_size_estimate(model, representative_images, seed: int = 0) -> int:
+def int8_size_estimate(model, representative_images, seed: int = 0, strip_metadata: bool = False) -> int:
     """Bytes of the int8 `.tflite` of a copy of `model` with random positive weights (see the module docstring)."""
-    return len(int8_flatbuffer(random_weights_copy(model, seed), representative_images))
+    return len(int8_flatbuffer(random_weights_copy(model, seed), representative_images, strip_metadata))
 
 
 def perturbed_copy(model, seed: int = 0):
@@ -104,28 +106,28 @@ def perturbed_copy(model, seed: int = 0):
     return copy
 
 
-def micro_estimate(model, representative_images, seed: int = 0) -> dict:
+def micro_estimate(model, representative_images, seed: int = 0, strip_metadata: bool = False) -> dict:
     """`micro_figures` of the int8-I/O batch-1 export of a `perturbed_copy` of an untrained `model`: its arena
     that of any weights (tensor shapes set it), its flash close to the trained model's (nothing shared)."""
-    return micro_figures(micro_flatbuffer(perturbed_copy(model, seed), representative_images))
+    return micro_figures(micro_flatbuffer(perturbed_copy(model, seed), representative_images, strip_metadata))
 
 
 def int8_figures(model, representative_images, *, latency_runs: int = LATENCY_RUNS, threads: int = 1,
-                 micro: bool = False) -> dict:
+                 micro: bool = False, strip_metadata: bool = False) -> dict:
     """Size (KB) and median LiteRT batch-1 latency (ms) of `model` exported to int8 `.tflite` in memory."""
     from tflite.litert import benchmark
 
     check_int("latency_runs", latency_runs, min_value=1)
-    flatbuffer = int8_flatbuffer(model, representative_images)
+    flatbuffer = int8_flatbuffer(model, representative_images, strip_metadata)
     timing = benchmark(flatbuffer, threads=threads, runs=latency_runs, warmup=LATENCY_WARMUP)
     figures = {"size_bytes": len(flatbuffer), "size_kb": len(flatbuffer) / 1000, "latency_ms": timing["median_ms"]}
     if micro:
-        figures.update(micro_figures(micro_flatbuffer(model, representative_images)))
+        figures.update(micro_figures(micro_flatbuffer(model, representative_images, strip_metadata)))
     return figures
 
 
 def measure(model, representative_images, *, latency_runs: int = LATENCY_RUNS, threads: int = 1,
-            micro: bool = False) -> dict:
+            micro: bool = False, strip_metadata: bool = False) -> dict:
     """params, macs, size_bytes, size_kb, latency_ms (and micro_runs, flash_kb, ram_kb with `micro=True`) of `model`."""
     return {**graph_figures(model), **int8_figures(model, representative_images, latency_runs=latency_runs,
-                                                   threads=threads, micro=micro)}
+                                                   threads=threads, micro=micro, strip_metadata=strip_metadata)}

@@ -59,8 +59,9 @@ class HardwareAwareMixin:
     a time budget (no trial starts after `deadline`, a `time.monotonic()` value) and a progress callback."""
 
     def __init__(self, hypermodel, *, constraints=None, representative_images=None, latency_runs=LATENCY_RUNS,
-                 micro=False, deadline=None, progress=None, **kwargs):
+                 micro=False, strip_metadata=False, deadline=None, progress=None, **kwargs):
         self.constraints = dict(constraints or {})
+        self.strip_metadata = strip_metadata
         self.representative_images = representative_images
         self.latency_runs = latency_runs
         self.micro = micro
@@ -80,11 +81,12 @@ class HardwareAwareMixin:
         if not broken and limit is not None and figures["params"] / 1000 > limit:
             broken = [f"at least {figures['params'] / 1000:g} KB of int8 weights > max_size_kb {limit:g}"]
         if not broken and limit is not None:
-            figures["size_kb"] = int8_size_estimate(model, self.representative_images) / 1000
+            figures["size_kb"] = int8_size_estimate(model, self.representative_images,
+                                                    strip_metadata=self.strip_metadata) / 1000
             broken = pareto.violations(figures, self.constraints)
         if not broken and set(pareto.MICRO_CONSTRAINTS) & set(self.constraints):
             try:
-                estimate = micro_estimate(model, self.representative_images)
+                estimate = micro_estimate(model, self.representative_images, strip_metadata=self.strip_metadata)
             except ValueError:  # the export of the copy failed: the trained model is measured (or fails) itself
                 estimate = {"micro_runs": 0.0}
             # nor does a copy TFLite Micro cannot run reject anything
@@ -103,7 +105,8 @@ class HardwareAwareMixin:
         history = self.hypermodel.fit(hp, model, *args, **kwargs)
         fitted = time.perf_counter()
         try:
-            hardware = int8_figures(model, self.representative_images, latency_runs=self.latency_runs)
+            hardware = int8_figures(model, self.representative_images, latency_runs=self.latency_runs,
+                                    strip_metadata=self.strip_metadata)
             if self.micro:
                 hardware.update(self.micro_figures(trial, model))
         except ValueError as err:  # e.g. a configuration LiteRT's XNNPACK delegate cannot prepare
@@ -117,7 +120,7 @@ class HardwareAwareMixin:
         """micro_runs, flash_kb and ram_kb of `model` under TFLite Micro, measured by `tflite.micro_report` on
         its int8-I/O batch-1 export; that export and the report's runs, reason, ops, arena_bytes and flash_bytes
         are kept in the trial's folder (MICRO_MODEL_FILE, MICRO_FILE)."""
-        flatbuffer = micro_flatbuffer(model, self.representative_images)
+        flatbuffer = micro_flatbuffer(model, self.representative_images, self.strip_metadata)
         summary = micro_summary(flatbuffer)
         folder = self.get_trial_dir(trial.trial_id)
         os.makedirs(folder, exist_ok=True)
@@ -242,8 +245,9 @@ def _representative_images(dataset):
 def search(data="digits", *, family=None, families=None, tuner="random", max_trials=20, max_minutes=None,
            epochs=3, max_size_kb=None, max_latency_ms=None, max_params=None, max_macs=None, max_ram_kb=None,
            max_flash_kb=None, objectives=("accuracy", "size"), directory="runs/tune", project_name="search",
-           overwrite=False, batch_size=32, validation_split=0.1, recipes=("modern",), latency_runs=LATENCY_RUNS,
-           seed=0, distribution_strategy=None, progress=None) -> SearchResult:
+           overwrite=False, batch_size=32, validation_split=0.1, recipes=("modern",), ranges=None,
+           strip_metadata=False, latency_runs=LATENCY_RUNS, seed=0, distribution_strategy=None,
+           progress=None) -> SearchResult:
     """Search depth and width of `family` (or across `families`) on `data` for accurate, small, fast models.
 
     `data`: anything `keras_cnns.data.load_dataset` takes (arrays, "digits", an IDX or image folder, a tfds
@@ -253,7 +257,9 @@ def search(data="digits", *, family=None, families=None, tuner="random", max_tri
     `max_minutes` have passed. Constraints (`max_size_kb` of the int8 `.tflite`, `max_latency_ms` LiteRT
     batch-1, `max_params`, `max_macs`, `max_ram_kb` / `max_flash_kb` under TFLite Micro) bound the front;
     configurations that break the first four's graph-computable part are not trained. `objectives`: names
-    from `tuning.pareto.OBJECTIVES`. The project lives in `directory/project_name`: run again with the same
+    from `tuning.pareto.OBJECTIVES`. `ranges` sets knobs' ranges by hand ({"family/knob" or "knob": (low, high)
+    or [choices]}, `tuning.hypermodels.check_ranges`). `strip_metadata`: sizes (and the winners' files) are
+    of `.tflite` files without tensor names and conversion metadata, as shipped to a device. The project lives in `directory/project_name`: run again with the same
     arguments to resume it (`overwrite=True` starts afresh). `progress(trials)` is called after each trial.
     """
     from keras_cnns.data import load_dataset
@@ -273,6 +279,7 @@ def search(data="digits", *, family=None, families=None, tuner="random", max_tri
     check_int("latency_runs", latency_runs, min_value=1)
     check_int("seed", seed, min_value=0)
     check_bool("overwrite", overwrite)
+    check_bool("strip_metadata", strip_metadata)
     check_type("directory", directory, (str, os.PathLike))
     check_type("project_name", project_name, str)
     objectives = pareto.check_objectives(objectives)
@@ -288,11 +295,15 @@ def search(data="digits", *, family=None, families=None, tuner="random", max_tri
         raise ValueError(f"validation_split must be > 0 (the search validates on a slice of the training data); "
                          f"got {validation_split!r}")
     steps_per_epoch = int(dataset.train.cardinality())
-    hypermodel = hypermodel_for(chosen, dataset.input_shape, dataset.classes, recipes=recipes,
+    hypermodel = hypermodel_for(chosen, dataset.input_shape, dataset.classes, recipes=recipes, ranges=ranges,
                                 steps_per_epoch=steps_per_epoch, epochs=epochs)
     space = {"families": [chosen] if isinstance(chosen, str) else list(chosen), "tuner": tuner,
              "input_shape": list(dataset.input_shape), "classes": dataset.classes, "epochs": epochs,
              "recipes": list(hypermodel.recipes), "constraints": constraints}
+    if hypermodel.ranges:
+        space["ranges"] = hypermodel.ranges
+    if strip_metadata:
+        space["strip_metadata"] = True
     project_dir = os.path.join(os.fspath(directory), project_name)
     _check_project(project_dir, space, overwrite)
 
@@ -303,6 +314,7 @@ def search(data="digits", *, family=None, families=None, tuner="random", max_tri
         overwrite=overwrite, seed=seed, distribution_strategy=distribution_strategy,
         max_consecutive_failed_trials=max_trials, constraints=constraints,
         representative_images=_representative_images(dataset), latency_runs=latency_runs, micro=micro,
+        strip_metadata=strip_metadata,
         deadline=None if max_minutes is None else started + 60 * max_minutes, progress=progress, **tuner_kwargs)
     os.makedirs(project_dir, exist_ok=True)
     pareto.save_json(space, os.path.join(project_dir, SPACE_FILE))

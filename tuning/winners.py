@@ -26,7 +26,7 @@ def build_trial_model(space: dict, trial: dict):
     """The uncompiled model of a trial, rebuilt from the search's space and the trial's hyperparameters."""
     families = space["families"]
     hypermodel = hypermodel_for(families[0] if len(families) == 1 else families, space["input_shape"],
-                                space["classes"], recipes=space["recipes"])
+                                space["classes"], recipes=space["recipes"], ranges=space.get("ranges"))
     hp = keras_tuner.HyperParameters()
     hp.values.update(hyperparameter_values(trial))
     model = hypermodel.build_uncompiled(hp)
@@ -87,7 +87,8 @@ def finish_winners(result: SearchResult, data, *, members=None, epochs=10, qat=F
             exported = tflite.quantization_aware(model, (train_images, train_labels), epochs=qat_epochs,
                                                  batch_size=batch_size)
         tflite_path = os.path.join(folder, "model_int8.tflite")
-        export = tflite.export(exported, tflite_path, "int8", representative_data=train_images)
+        export = tflite.export(exported, tflite_path, "int8", representative_data=train_images,
+                               strip_metadata=result.space.get("strip_metadata", False))
         timing = tflite.benchmark(tflite_path, threads=1, runs=FINAL_LATENCY_RUNS)
         report = {
             "trial_id": member["trial_id"], "hyperparameters": hyperparameter_values(member),
