@@ -78,6 +78,11 @@ def test_arena_search_finds_a_size_that_works_while_1kb_less_fails(int8_file):
     assert not _allocates(int8_file, arena - 1)
     assert not _allocates(int8_file, arena - 1024)
     assert report["arena_breakdown"]["total"] <= arena
+    # A hint (the arena of the same graph) ends the search where it is exact; a wrong one changes nothing.
+    for hint in (arena, arena - 300, arena + 300, 10**9):
+        assert tflite.micro_report(int8_file, arena_hint=hint)["arena_bytes"] == arena, hint
+    with pytest.raises(ValueError, match="arena_hint must be an integer >= 1; got 0"):
+        tflite.micro_report(int8_file, arena_hint=0)
 
 
 def test_micro_and_litert_outputs_agree_on_int8_inputs(int8_file):

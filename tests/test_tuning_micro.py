@@ -164,6 +164,8 @@ def test_ram_and_flash_are_objectives_and_columns(searched):
     header = format_table(result.front).splitlines()[0].split()
     assert header[-2:] == ["ram_kb", "flash_kb"]
     assert "ram_kb" not in format_table([{"trial_id": "0", "val_accuracy": 0.5, "size_kb": 1.0}])
+    if any(t.get("ram_kb") is not None for t in result.meeting):  # accuracy vs flash, arena as colour
+        assert (project_dir / "front_micro.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_a_ram_limit_no_trial_meets_is_the_no_trial_meets_outcome(tmp_path, capsys):

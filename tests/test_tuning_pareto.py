@@ -74,3 +74,8 @@ def test_csv_json_and_plot_are_written(tmp_path):
     pareto.plot_front({"ours": (trials, front), "other": (trials[:4], pareto.pareto_front(trials[:4]))},
                       tmp_path / "front.png")
     assert (tmp_path / "front.png").read_bytes()[:4] == b"\x89PNG"
+    for trial in trials:
+        trial.update(flash_kb=trial["size_kb"] * 1.1, ram_kb=trial["size_kb"] / 2)
+    pareto.plot_front({"ours": (trials, front)}, tmp_path / "micro.png", x="flash_kb", colour="ram_kb",
+                      references={"LeNet-5": (70.6, 0.9865)})
+    assert (tmp_path / "micro.png").read_bytes()[:4] == b"\x89PNG"

@@ -94,7 +94,8 @@ def _cmd_tune(args):
     result = search(args.data, **family_argument, tuner=args.tuner, max_trials=args.trials,
                     max_minutes=args.minutes, epochs=args.epochs, objectives=objectives, directory=args.out,
                     project_name=args.project, overwrite=args.overwrite, progress=progress,
-                    ranges=parse_ranges(args.range), strip_metadata=args.strip_metadata, **constraints)
+                    ranges=parse_ranges(args.range), strip_metadata=args.strip_metadata,
+                    augmentation=[a for a in args.augment.split(",") if a] or None, **constraints)
     print(result.message)
     if not result.front:
         raise ValueError(result.message)
@@ -128,6 +129,8 @@ def add_commands(subparsers):
                          help="comma-separated, from accuracy, size, latency, params, macs, ram, flash")
     command.add_argument("--range", action="append", metavar="KNOB=LOW:HIGH|KNOB=A,B",
                          help="a knob's range by hand, e.g. resnet/base_filters=4:12 or block=basic (repeatable)")
+    command.add_argument("--augment", default="",
+                         help="comma-separated augmentation of the training images (shift, rotate, zoom, crop, ...)")
     command.add_argument("--strip-metadata", action="store_true",
                          help="measure and export .tflite files without tensor names and conversion metadata")
     command.add_argument("--out", default="runs/tune", help="folder of the search projects")

@@ -45,10 +45,10 @@ def micro_flatbuffer(model, representative_images, strip_metadata: bool = False)
                    representative_samples=min(CALIBRATION_SAMPLES, len(representative_images)))
 
 
-def micro_summary(flatbuffer: bytes) -> dict:
+def micro_summary(flatbuffer: bytes, arena_hint: int | None = None) -> dict:
     """`tflite.micro_report(flatbuffer, strict=False)`, less its per-sample details: runs, reason, ops,
-    arena_bytes (None where it does not run) and flash_bytes."""
-    report = micro_report_function()(flatbuffer, strict=False)
+    arena_bytes (None where it does not run) and flash_bytes. `arena_hint`: micro_report's."""
+    report = micro_report_function()(flatbuffer, strict=False, arena_hint=arena_hint)
     return {k: report[k] for k in ("runs", "reason", "ops", "arena_bytes", "flash_bytes")}
 
 

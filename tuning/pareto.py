@@ -149,11 +149,11 @@ def save_json(content, path):
     os.replace(temporary, path)
 
 
-def plot_front(series, path, *, title="accuracy vs int8 size"):
-    """Validation accuracy against int8 `.tflite` size, latency as colour, each front drawn as a line.
-
-    `series`: {label: (trials, front)}; several searches share one plot (each its own marker).
-    """
+def plot_front(series, path, *, title="accuracy vs int8 size", x="size_kb", colour="latency_ms", y="val_accuracy",
+               references=None):
+    """`y` (validation accuracy) against `x` (int8 `.tflite` size), `colour` (latency) as colour, each front
+    drawn as a line (sorted by `x`). `series`: {label: (trials, front)}; several searches share one plot (each
+    its own marker). `references`: {label: (x, y)} points drawn as stars (a reference model, say)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -161,27 +161,29 @@ def plot_front(series, path, *, title="accuracy vs int8 size"):
 
     markers = "os^Dv<>"
     figure, axis = plt.subplots(figsize=(7, 4.5))
-    latencies = [t["latency_ms"] for trials, _ in series.values() for t in trials if t.get("latency_ms") is not None]
-    norm = matplotlib.colors.Normalize(min(latencies), max(latencies)) if latencies else None
+    shades = [t[colour] for trials, _ in series.values() for t in trials if t.get(colour) is not None]
+    norm = matplotlib.colors.Normalize(min(shades), max(shades)) if shades else None
     scatter = None
     for index, (label, (trials, front)) in enumerate(series.items()):
-        shown = [t for t in trials if t.get("size_kb") is not None and t.get("val_accuracy") is not None]
+        shown = [t for t in trials if t.get(x) is not None and t.get(y) is not None]
         if not shown:
             continue
-        colours = [t.get("latency_ms", math.nan) for t in shown]
-        scatter = axis.scatter([t["size_kb"] for t in shown], [t["val_accuracy"] for t in shown], c=colours,
-                               cmap="viridis", norm=norm, marker=markers[index % len(markers)], s=28, alpha=0.8,
-                               label=f"{label}: trials")
-        ordered = sorted(front, key=lambda t: t["size_kb"])
-        axis.step([t["size_kb"] for t in ordered], [t["val_accuracy"] for t in ordered], where="post",
-                  linewidth=1.5, label=f"{label}: Pareto front")
-        axis.scatter([t["size_kb"] for t in ordered], [t["val_accuracy"] for t in ordered], s=90,
-                     facecolors="none", edgecolors="red", marker=markers[index % len(markers)])
-    if scatter is not None and latencies:
-        figure.colorbar(scatter, ax=axis, label="LiteRT batch-1 latency (ms)")
+        scatter = axis.scatter([t[x] for t in shown], [t[y] for t in shown],
+                               c=[t.get(colour, math.nan) for t in shown], cmap="viridis", norm=norm,
+                               marker=markers[index % len(markers)], s=28, alpha=0.8, label=f"{label}: trials")
+        ordered = sorted((t for t in front if t.get(x) is not None), key=lambda t: t[x])
+        axis.step([t[x] for t in ordered], [t[y] for t in ordered], where="post", linewidth=1.5,
+                  label=f"{label}: Pareto front")
+        axis.scatter([t[x] for t in ordered], [t[y] for t in ordered], s=90, facecolors="none", edgecolors="red",
+                     marker=markers[index % len(markers)])
+    for label, (x_value, y_value) in (references or {}).items():
+        axis.scatter([x_value], [y_value], marker="*", s=160, color="black", zorder=3)
+        axis.annotate(label, (x_value, y_value), textcoords="offset points", xytext=(6, -10), fontsize=8)
+    if scatter is not None and shades:
+        figure.colorbar(scatter, ax=axis, label=AXIS_LABELS.get(colour, colour))
     axis.set_xscale("log")
-    axis.set_xlabel("int8 .tflite size (KB)")
-    axis.set_ylabel("validation accuracy")
+    axis.set_xlabel(AXIS_LABELS.get(x, x))
+    axis.set_ylabel(AXIS_LABELS.get(y, y))
     axis.set_title(title)
     axis.grid(alpha=0.3)
     if axis.get_legend_handles_labels()[0]:
@@ -189,3 +191,8 @@ def plot_front(series, path, *, title="accuracy vs int8 size"):
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
+
+
+AXIS_LABELS = {"size_kb": "int8 .tflite size (KB)", "latency_ms": "LiteRT batch-1 latency (ms)",
+               "val_accuracy": "validation accuracy", "ram_kb": "TFLite Micro arena (KB)",
+               "flash_kb": "TFLite Micro flash (KB)", "params": "parameters", "macs": "multiply-adds"}

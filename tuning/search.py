@@ -35,6 +35,7 @@ OBJECTIVE = keras_tuner.Objective("val_accuracy", "max")
 SPACE_FILE = "space.json"
 MICRO_MODEL_FILE = "model_micro.tflite"  # in each trial's folder, with MICRO_FILE: what micro_report measured
 MICRO_FILE = "micro.json"
+MICRO_PLOT = "front_micro.png"
 FIGURES = ("message", "val_accuracy", "params", "macs", "size_bytes", "size_kb", "latency_ms", "ram_kb",
            "flash_kb", "micro_runs", "rejected", "fit_seconds", "measure_seconds")
 CALIBRATION_IMAGES = 64
@@ -62,6 +63,7 @@ class HardwareAwareMixin:
                  micro=False, strip_metadata=False, deadline=None, progress=None, **kwargs):
         self.constraints = dict(constraints or {})
         self.strip_metadata = strip_metadata
+        self.arena_hint = None  # the arena of the trial's untrained copy: that of the trained model too
         self.representative_images = representative_images
         self.latency_runs = latency_runs
         self.micro = micro
@@ -75,6 +77,7 @@ class HardwareAwareMixin:
 
     def rejection(self, model) -> dict | None:
         """The figures of `model` if they already break a constraint before training, else None."""
+        self.arena_hint = None
         figures = graph_figures(model)
         broken = pareto.violations(figures, self.constraints)
         limit = self.constraints.get("max_size_kb")
@@ -91,6 +94,7 @@ class HardwareAwareMixin:
                 estimate = {"micro_runs": 0.0}
             # nor does a copy TFLite Micro cannot run reject anything
             if estimate["micro_runs"]:
+                self.arena_hint = round(estimate["ram_kb"] * 1000)
                 figures.update(estimate)
                 broken = pareto.violations(figures, self.constraints)
         return {**figures, "val_accuracy": 0.0, "rejected": 1.0} if broken else None
@@ -121,7 +125,7 @@ class HardwareAwareMixin:
         its int8-I/O batch-1 export; that export and the report's runs, reason, ops, arena_bytes and flash_bytes
         are kept in the trial's folder (MICRO_MODEL_FILE, MICRO_FILE)."""
         flatbuffer = micro_flatbuffer(model, self.representative_images, self.strip_metadata)
-        summary = micro_summary(flatbuffer)
+        summary = micro_summary(flatbuffer, self.arena_hint)
         folder = self.get_trial_dir(trial.trial_id)
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, MICRO_MODEL_FILE), "wb") as handle:
@@ -203,7 +207,8 @@ class SearchResult:
         return max(0.0, 1.0 - fit / self.wall_seconds) if self.wall_seconds else 0.0
 
     def save(self):
-        """trials.csv, front.csv, front.json and front.png in the project folder."""
+        """trials.csv, front.csv, front.json and front.png in the project folder, and MICRO_PLOT (accuracy vs
+        flash, arena as colour) where trials were measured under TFLite Micro."""
         pareto.save_csv(self.trials, os.path.join(self.project_dir, "trials.csv"))
         pareto.save_csv(self.front, os.path.join(self.project_dir, "front.csv"))
         pareto.save_json({"objectives": list(self.objectives), "constraints": self.constraints,
@@ -211,6 +216,9 @@ class SearchResult:
                           "wall_seconds": self.wall_seconds, "share_outside_fit": self.share_outside_fit()},
                          os.path.join(self.project_dir, "front.json"))
         pareto.plot_front({"search": (self.meeting, self.front)}, os.path.join(self.project_dir, "front.png"))
+        if any(t.get("ram_kb") is not None for t in self.meeting):
+            pareto.plot_front({"search": (self.meeting, self.front)}, os.path.join(self.project_dir, MICRO_PLOT),
+                              x="flash_kb", colour="ram_kb", title="accuracy vs TFLite Micro flash and arena")
 
 
 def _check_project(project_dir, space, overwrite):
@@ -232,6 +240,19 @@ def _check_project(project_dir, space, overwrite):
                          "project; use another project_name, or overwrite=True to replace it")
 
 
+def _augmentation_names(augmentation) -> list[str] | None:
+    """`augmentation` as a list of names (a search's space is saved as JSON: no Keras layers)."""
+    from keras_cnns.data import AUGMENTATIONS
+
+    if augmentation is None:
+        return None
+    names = [augmentation] if isinstance(augmentation, str) else augmentation
+    check_type("augmentation", names, (list, tuple))
+    for name in names:
+        check_choice("augmentation entry", name, AUGMENTATIONS)
+    return list(names)
+
+
 def _representative_images(dataset):
     batches, count = [], 0
     for images, _ in dataset.train:
@@ -245,7 +266,7 @@ def _representative_images(dataset):
 def search(data="digits", *, family=None, families=None, tuner="random", max_trials=20, max_minutes=None,
            epochs=3, max_size_kb=None, max_latency_ms=None, max_params=None, max_macs=None, max_ram_kb=None,
            max_flash_kb=None, objectives=("accuracy", "size"), directory="runs/tune", project_name="search",
-           overwrite=False, batch_size=32, validation_split=0.1, recipes=("modern",), ranges=None,
+           overwrite=False, batch_size=32, validation_split=0.1, recipes=("modern",), augmentation=None, ranges=None,
            strip_metadata=False, latency_runs=LATENCY_RUNS, seed=0, distribution_strategy=None,
            progress=None) -> SearchResult:
     """Search depth and width of `family` (or across `families`) on `data` for accurate, small, fast models.
@@ -257,7 +278,8 @@ def search(data="digits", *, family=None, families=None, tuner="random", max_tri
     `max_minutes` have passed. Constraints (`max_size_kb` of the int8 `.tflite`, `max_latency_ms` LiteRT
     batch-1, `max_params`, `max_macs`, `max_ram_kb` / `max_flash_kb` under TFLite Micro) bound the front;
     configurations that break the first four's graph-computable part are not trained. `objectives`: names
-    from `tuning.pareto.OBJECTIVES`. `ranges` sets knobs' ranges by hand ({"family/knob" or "knob": (low, high)
+    from `tuning.pareto.OBJECTIVES`. `augmentation` (names from `keras_cnns.data.AUGMENTATIONS`) is part of the
+    recipe: applied to the training images of every trial and of the winners' retraining. `ranges` sets knobs' ranges by hand ({"family/knob" or "knob": (low, high)
     or [choices]}, `tuning.hypermodels.check_ranges`). `strip_metadata`: sizes (and the winners' files) are
     of `.tflite` files without tensor names and conversion metadata, as shipped to a device. The project lives in `directory/project_name`: run again with the same
     arguments to resume it (`overwrite=True` starts afresh). `progress(trials)` is called after each trial.
@@ -290,7 +312,9 @@ def search(data="digits", *, family=None, families=None, tuner="random", max_tri
     if micro:
         micro_report_function()  # fails early, before any data is loaded, where tflite.micro is absent
 
-    dataset = load_dataset(data, batch_size=batch_size, validation_split=validation_split, seed=seed)
+    augmentation = _augmentation_names(augmentation)
+    dataset = load_dataset(data, batch_size=batch_size, validation_split=validation_split, seed=seed,
+                           augmentation=augmentation)
     if dataset.validation is None:
         raise ValueError(f"validation_split must be > 0 (the search validates on a slice of the training data); "
                          f"got {validation_split!r}")
@@ -302,6 +326,8 @@ def search(data="digits", *, family=None, families=None, tuner="random", max_tri
              "recipes": list(hypermodel.recipes), "constraints": constraints}
     if hypermodel.ranges:
         space["ranges"] = hypermodel.ranges
+    if augmentation:
+        space["augmentation"] = augmentation
     if strip_metadata:
         space["strip_metadata"] = True
     project_dir = os.path.join(os.fspath(directory), project_name)

@@ -1,6 +1,6 @@
 """The search's winners, finished: retrained on all the training data with the full recipe, quantized to int8
 (post-training, or quantization-aware with `qat=True`), exported, and scored once on the held-out test split
-that the search never saw. Each winner's folder holds `model.keras`, `model_int8.tflite` and `report.json`.
+that the search never saw. The retraining uses the search's recipe: its augmentation too. Each winner's folder holds `model.keras`, `model_int8.tflite` and `report.json`.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def finish_winners(result: SearchResult, data, *, members=None, epochs=10, qat=F
             raise ValueError(f"members must be trials of result that meet its constraints (result.front, "
                              f"result.best(...)); got {member!r}")
     out_dir = os.path.join(result.project_dir, "winners") if out_dir is None else os.fspath(out_dir)
-    dataset = load_dataset(data, batch_size=batch_size, validation_split=0.0, seed=seed)
+    dataset = load_dataset(data, batch_size=batch_size, validation_split=0.0, seed=seed,
+                           augmentation=result.space.get("augmentation"))
     if dataset.test is None:
         raise ValueError(f"data must have a held-out test split to score the winners on; {dataset.source!r} has none")
     train_images, train_labels = split_arrays(dataset.train)
