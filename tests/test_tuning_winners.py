@@ -62,3 +62,24 @@ def test_cli_bad_family_is_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith("keras-cnns tune: error: family must be one of")
     assert "Traceback" not in done.stderr
+
+
+def test_range_arguments_parse_to_search_ranges():
+    from tuning.commands import parse_ranges
+
+    assert parse_ranges(None) is None
+    assert parse_ranges(["resnet/base_filters=4:12", "block=basic,bottleneck", "width_multiplier=0.25:0.5",
+                         "bottleneck=true"]) == {"resnet/base_filters": [4, 12], "block": ["basic", "bottleneck"],
+                                                 "width_multiplier": [0.25, 0.5], "bottleneck": [True]}
+    for bad in ("base_filters", "base_filters=", "=4:8", "base_filters=1:2:3"):
+        with pytest.raises(ValueError, match="--range"):
+            parse_ranges([bad])
+
+
+def test_cli_inverted_range_is_one_line_and_writes_nothing(tmp_path):
+    done = run_cli("--range", "resnet/base_filters=8:4", "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == ("keras-cnns tune: error: ranges['resnet/base_filters'] = (8, 4) "
+                                                    "is inverted (low > high), so empty: give (low, high) with low "
+                                                    "<= high")
+    assert "Traceback" not in done.stderr and not (tmp_path / "runs").exists()
