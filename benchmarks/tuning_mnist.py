@@ -39,6 +39,7 @@ from keras_cnns.data import load_dataset
 from keras_cnns.files import replace_between_markers
 from keras_cnns.training import compile_with_recipe, train
 from tuning import pareto
+from tuning.commands import parse_ranges
 from tuning.hypermodels import build_family_model
 from tuning.measure import int8_figures, micro_flatbuffer
 from tuning.search import search, stop_after
@@ -143,7 +144,9 @@ def measure(args) -> dict:
                  retrain_seconds=round(time.monotonic() - started))
 
     families = [f for f in args.families.split(",") if f]
+    ranges = parse_ranges([r for r in args.ranges.split(" ") if r])
     ours = search(args.data, families=families, tuner="bayesian", max_trials=1000, max_minutes=args.minutes,
+                  ranges=ranges,
                   epochs=args.epochs, max_size_kb=args.max_size_kb, max_ram_kb=args.max_ram_kb,
                   max_flash_kb=args.max_flash_kb, objectives=("accuracy", "size", "ram"), augmentation=augmentation,
                   strip_metadata=True, directory=work, project_name="ours", seed=args.seed)
@@ -175,6 +178,7 @@ def measure(args) -> dict:
     results = {
         "settings": {"minutes_each": args.minutes, "epochs_per_trial": args.epochs,
                      "final_epochs": args.final_epochs, "augmentation": augmentation, "families": families,
+                     "ranges": ranges,
                      "max_size_kb": args.max_size_kb, "max_ram_kb": args.max_ram_kb,
                      "max_flash_kb": args.max_flash_kb, "seed": args.seed, "data": args.data},
         "machine_before": machine_before, "machine_after": machine_state(),
@@ -249,8 +253,10 @@ def doc(results) -> str:
         "and conversion metadata (`strip_metadata=True`); arena and flash: TFLite Micro on the int8-I/O, "
         "batch-1 file. 1 KB = 1,000 bytes.",
         "",
-        f"- **ours**: `tuning.search`, Bayesian, families {', '.join(s['families'])}, objectives accuracy, size and "
-        f"arena, limits {s['max_size_kb']:g} KB int8 file, {s['max_ram_kb']:g} KB arena, {s['max_flash_kb']:g} KB "
+        f"- **ours**: `tuning.search`, Bayesian, families {', '.join(s['families'])}"
+        + (f" (ranges by hand: {', '.join(f'{k} {v}' for k, v in s['ranges'].items())}; other knobs as "
+           "`tuning` scales them to the input)" if s.get("ranges") else "")
+        + f", objectives accuracy, size and arena, limits {s['max_size_kb']:g} KB int8 file, {s['max_ram_kb']:g} KB arena, {s['max_flash_kb']:g} KB "
         f"flash, {s['minutes_each']:g} minutes.",
         f"- **stock**: `keras_tuner.RandomSearch` over a plain CNN (1-3 conv + max-pool stages of 8-64 filters, a "
         f"dense layer of 32-128), validation accuracy its only objective, {s['minutes_each']:g} minutes.",
@@ -337,6 +343,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=3, help="epochs per trial")
     parser.add_argument("--final-epochs", type=int, default=30, help="epochs of LeNet-5's and the winners' training")
     parser.add_argument("--families", default="resnet,lenet")
+    parser.add_argument("--ranges", default="resnet/base_filters=4:12 resnet/stage_blocks=1:2 resnet/block=basic",
+                        help="knob ranges of ours, space-separated KNOB=LOW:HIGH or KNOB=A,B (keras-cnns tune --range)")
     parser.add_argument("--augment", default="", help="training-image augmentation of every model (e.g. shift,rotate)")
     parser.add_argument("--max-size-kb", type=float, default=37.0)
     parser.add_argument("--max-ram-kb", type=float, default=32.0)
