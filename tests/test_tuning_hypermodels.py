@@ -89,3 +89,16 @@ def test_width_multiplier_is_left_out_only_where_base_filters_sets_the_same_widt
     resnet, lenet = space.family_space("resnet"), space.family_space("lenet")
     assert "width_multiplier" in resnet.knobs and "width_multiplier" not in searched_knobs(resnet)
     assert searched_knobs(lenet) == list(lenet.knobs)
+
+
+def test_each_family_has_a_named_exported_class_whose_docstring_lists_its_searched_knobs():
+    from tuning import hypermodels
+    from tuning.hypermodels import FAMILY_CLASS_NAMES, HYPERMODELS, searched_knobs
+
+    assert sorted(HYPERMODELS) == sorted(space.families()) == sorted(FAMILY_CLASS_NAMES)
+    for family, cls in HYPERMODELS.items():
+        assert cls.family == family and issubclass(cls, FamilyHyperModel)
+        assert getattr(hypermodels, FAMILY_CLASS_NAMES[family]) is cls and cls.__name__ in hypermodels.__all__
+        listed = cls.__doc__.split("knobs: ")[1].rstrip(".").split(", ")
+        assert listed == searched_knobs(space.family_space(family)), family
+    assert ResNetHyperModel((28, 28, 1), 10).space == space.family_space("resnet")
