@@ -99,7 +99,11 @@ def test_pruning_reaches_target_sparsity_and_exports(trained_lenet, tmp_path):
     assert tflite.kernel_sparsity(pruned) == pytest.approx(0.5, abs=0.01)
     assert tflite.kernel_sparsity(model) < 0.01
     report = tflite.export(pruned, str(tmp_path / "pruned.tflite"), "int8", representative_data="digits")
-    assert tflite.compare(pruned, report["path"], holdout)["agreement"] >= 0.95
+    # The int8 file of the pruned model against it, measured over seeds 0-9 of the fixture's training (and of the
+    # pruning after it): agreement 99.44% at worst (2 of 360 images), max |diff| 0.032. Bounds: one image more than
+    # the worst count, 1.4x the worst difference.
+    comparison = tflite.compare(pruned, report["path"], holdout)
+    assert comparison["agreement"] >= 0.99 and comparison["max_abs_diff"] <= 0.045
     with pytest.raises(ValueError, match="target_sparsity"):
         tflite.prune(model, "digits", target_sparsity=1.5)
 
