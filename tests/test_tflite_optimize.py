@@ -224,7 +224,10 @@ def test_qat_pruning_and_clustering_of_models_with_keras_layers(tmp_path):
     qat = tflite.quantization_aware(model, (images, labels), steps_per_epoch=3)
     report = tflite.export(qat, str(tmp_path / "lenet5_qat.tflite"), "int8")
     assert {"QUANTIZE", "AVERAGE_POOL_2D", "TANH"} <= set(report["ops"])
-    assert tflite.compare(qat, report["path"], images[:200])["agreement"] >= 0.95
+    # After 3 QAT steps the model is barely trained, so many images sit near a tie. Measured over seeds 0-9: agreement
+    # 96.0% at worst (8 of 200 images), max |diff| 0.019. Bounds: 10 images (1.25x), 1.3x the difference.
+    comparison = tflite.compare(qat, report["path"], images[:200])
+    assert comparison["agreement"] >= 0.95 and comparison["max_abs_diff"] <= 0.025
     pruned = tflite.prune(model, (images, labels), target_sparsity=0.5, epochs=1, steps_per_epoch=6)
     for kind in ("PartialConv2D", "Conv2D", "Dense"):
         assert tflite.kernel_sparsity(pruned, (kind,)) == pytest.approx(0.5, abs=0.02), kind
