@@ -102,15 +102,8 @@ def find_idx_pairs(directory) -> dict:
 def _read_idx_pair(directory, pair):
     images = read_idx(os.path.join(directory, pair[0]))
     labels = read_idx(os.path.join(directory, pair[1]))
-    if images.ndim != 3:
-        raise ValueError(f"{pair[0]} must hold images of rank 3 (n, height, width); got shape {images.shape}")
-    if labels.ndim != 1:
-        raise ValueError(f"{pair[1]} must hold labels of rank 1 (n,); got shape {labels.shape}")
-    if len(images) != len(labels):
-        raise ValueError(f"{pair[0]} holds {len(images)} images but {pair[1]} holds {len(labels)} labels")
-    if len(images) == 0:
-        raise ValueError(f"{pair[0]} holds no images")
-    return (images.astype("float32") / 255.0)[..., None], labels.astype("int32")
+    pixels, labels = _check_pair(f"IDX pair {pair[0]}, {pair[1]}", images, labels)
+    return pixels / 255.0, labels
 
 
 def load_idx_split(directory, *, test_split: float = 0.2, train_size: int | None = None):

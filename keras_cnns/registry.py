@@ -289,7 +289,7 @@ def model_info(model, /, **overrides) -> dict:
     info = copy.deepcopy(_registered_info(_check_name(model)))
     if overrides:
         built = get_model(model, **overrides)
-        info.update(_measure(built), preset={**info["preset"], **{k: v for k, v in overrides.items()}})
+        info.update(_measure(built), preset={**info["preset"], **overrides})
         del built
         gc.collect()
     return info

@@ -80,6 +80,28 @@ def test_unpaired_or_ambiguous_idx_folders_are_refused_naming_the_files(tmp_path
         load_idx_split(tmp_path.parent)
 
 
+def test_a_mismatched_or_malformed_idx_pair_is_refused_naming_both_files(tmp_path):
+    images, labels = _pair(tmp_path, "data", 6, seed=3)
+    (x, y), _ = load_idx_split(tmp_path, train_size=6)
+    np.testing.assert_allclose(x[..., 0], images / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(y, labels)
+    pair = "IDX pair data-images-idx3-ubyte, data-labels-idx1-ubyte"
+    _write_idx(tmp_path / "data-labels-idx1-ubyte", labels[:5])
+    with pytest.raises(ValueError, match=f"{pair} holds 6 images but 5 labels"):
+        load_idx_split(tmp_path)
+    _write_idx(tmp_path / "data-labels-idx1-ubyte", labels.reshape(2, 3))
+    with pytest.raises(ValueError, match=f"{pair} labels must be a 1-D array of class indices; got shape \\(2, 3\\)"):
+        load_idx_split(tmp_path)
+    _write_idx(tmp_path / "data-images-idx3-ubyte", images.reshape(6, 16))
+    _write_idx(tmp_path / "data-labels-idx1-ubyte", labels)
+    with pytest.raises(ValueError, match=f"{pair} images must have shape \\(n, height, width\\)"):
+        load_idx_split(tmp_path)
+    _write_idx(tmp_path / "data-images-idx3-ubyte", images[:0])
+    _write_idx(tmp_path / "data-labels-idx1-ubyte", labels[:0])
+    with pytest.raises(ValueError, match=f"{pair} must hold at least one image"):
+        load_idx_split(tmp_path)
+
+
 def test_a_tfds_name_not_downloaded_is_refused_offline_in_one_line(tmp_path, capsys):
     from keras_cnns import cli
 

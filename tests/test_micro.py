@@ -228,3 +228,34 @@ def test_a_model_that_crashes_the_runtime_is_reported_and_the_caller_survives():
     assert not report["runs"] and "crashed (signal 6)" in report["reason"] and report["arena_bytes"] is None
     with pytest.raises(ValueError, match="crashed"):
         tflite.micro_report(flatbuffer)
+
+
+# The worker process (tflite/micro_probe.py) with TFLM's invoke replaced by an abort (SIGABRT), as a kernel aborts
+# running some models that allocate (DenseNet-121 int8 with random weights at 64x64): in this process the model
+# runs, so only micro_report's run of the samples in the worker catches it.
+ABORTING_PROBE = """
+import os
+import runpy
+from tflite_micro.python.tflite_micro import runtime
+
+runtime.Interpreter.invoke = lambda self: os.abort()
+runpy.run_path({probe!r}, run_name="__main__")
+"""
+
+
+def test_a_model_that_aborts_the_runtime_only_when_run_is_reported_and_the_caller_survives(int8_file, tmp_path,
+                                                                                         monkeypatch):
+    from tflite import micro
+
+    runs = tflite.micro_report(int8_file, samples=1)
+    wrapper = tmp_path / "aborting_probe.py"
+    wrapper.write_text(ABORTING_PROBE.format(probe=micro._Prober.script))
+    monkeypatch.setattr(micro._Prober, "script", str(wrapper))
+    report = tflite.micro_report(int8_file, samples=1, strict=False)
+    assert runs["runs"] and not report["runs"] and report["samples"] == 0
+    assert report["reason"] == (f"the TFLite Micro runtime crashed (signal 6) running the model on the samples in a "
+                                f"{runs['arena_bytes']:,}-byte arena, where it allocates: a kernel aborted")
+    assert report["arena_bytes"] == runs["arena_bytes"] and report["litert_max_abs_diff"] is None
+    with pytest.raises(ValueError, match=r"^path_or_bytes '.*small_int8.tflite' does not run under TFLite Micro: "
+                                         r"the TFLite Micro runtime crashed \(signal 6\) running the model"):
+        tflite.micro_report(int8_file, samples=1)

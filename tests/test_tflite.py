@@ -163,9 +163,15 @@ def test_per_tensor_and_stripped_files_are_smaller_and_still_run(trained_lenet, 
 def test_representative_data_as_dataset_and_by_name(trained_lenet, tmp_path):
     model, x_train, holdout = trained_lenet
     dataset = tf.data.Dataset.from_tensor_slices((x_train[:64], np.zeros(64, "int32"))).batch(16)
+    # Calibrated on these 64 images or on "digits", measured over seeds 0-9 of the fixture's training: agreement
+    # 99.44% at worst (2 images) both ways, max |diff| 0.051 (dataset) and 0.060 (digits), |accuracy delta| 0.28 pp:
+    # the int8 bounds above hold.
+    max_abs_diff, min_agreement, max_delta_pp = BOUNDS["int8"]
     for data in (dataset, "digits"):
         report = tflite.export(model, str(tmp_path / "x.tflite"), "int8", representative_data=data)
-        assert tflite.compare(model, report["path"], holdout)["agreement"] >= 0.95
+        comparison = tflite.compare(model, report["path"], holdout)
+        assert comparison["agreement"] >= min_agreement and comparison["max_abs_diff"] <= max_abs_diff
+        assert abs(comparison["accuracy_delta_pp"]) <= max_delta_pp
     assert tflite.evaluate(report["path"], "digits")["samples"] == len(holdout[1])
 
 
@@ -316,5 +322,7 @@ def test_demo_deploy_step_exports_int8_and_reports_accuracy(tmp_path, capsys):
     result = run_demo(epochs=2, out_dir=str(tmp_path))
     report = deploy_int8(result)
     assert os.path.isfile(report["path"]) and report["input_dtypes"] == ["float32"]
-    assert report["agreement"] >= 0.95
+    # Measured over run_demo seeds 0-9 (2 epochs: 75-90% accuracy, so more images sit near a tie than in a trained
+    # model): agreement 98.33% at worst (6 of 360 images), max |diff| 0.030. Bounds: 9 images, 1.33x the difference.
+    assert report["agreement"] >= 0.975 and report["max_abs_diff"] <= 0.04
     assert "holdout accuracy" in capsys.readouterr().out

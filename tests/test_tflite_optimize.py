@@ -99,7 +99,11 @@ def test_pruning_reaches_target_sparsity_and_exports(trained_lenet, tmp_path):
     assert tflite.kernel_sparsity(pruned) == pytest.approx(0.5, abs=0.01)
     assert tflite.kernel_sparsity(model) < 0.01
     report = tflite.export(pruned, str(tmp_path / "pruned.tflite"), "int8", representative_data="digits")
-    assert tflite.compare(pruned, report["path"], holdout)["agreement"] >= 0.95
+    # The int8 file of the pruned model against it, measured over seeds 0-9 of the fixture's training (and of the
+    # pruning after it): agreement 99.44% at worst (2 of 360 images), max |diff| 0.032. Bounds: one image more than
+    # the worst count, 1.4x the worst difference.
+    comparison = tflite.compare(pruned, report["path"], holdout)
+    assert comparison["agreement"] >= 0.99 and comparison["max_abs_diff"] <= 0.045
     with pytest.raises(ValueError, match="target_sparsity"):
         tflite.prune(model, "digits", target_sparsity=1.5)
 
@@ -220,7 +224,10 @@ def test_qat_pruning_and_clustering_of_models_with_keras_layers(tmp_path):
     qat = tflite.quantization_aware(model, (images, labels), steps_per_epoch=3)
     report = tflite.export(qat, str(tmp_path / "lenet5_qat.tflite"), "int8")
     assert {"QUANTIZE", "AVERAGE_POOL_2D", "TANH"} <= set(report["ops"])
-    assert tflite.compare(qat, report["path"], images[:200])["agreement"] >= 0.95
+    # After 3 QAT steps the model is barely trained, so many images sit near a tie. Measured over seeds 0-9: agreement
+    # 96.0% at worst (8 of 200 images), max |diff| 0.019. Bounds: 10 images (1.25x), 1.3x the difference.
+    comparison = tflite.compare(qat, report["path"], images[:200])
+    assert comparison["agreement"] >= 0.95 and comparison["max_abs_diff"] <= 0.025
     pruned = tflite.prune(model, (images, labels), target_sparsity=0.5, epochs=1, steps_per_epoch=6)
     for kind in ("PartialConv2D", "Conv2D", "Dense"):
         assert tflite.kernel_sparsity(pruned, (kind,)) == pytest.approx(0.5, abs=0.02), kind

@@ -131,3 +131,16 @@ def test_a_knob_name_alone_ranges_every_family_that_has_it():
 def test_bad_ranges_name_the_knob(ranges, error, message):
     with pytest.raises(error, match=message):
         ResNetHyperModel((28, 28, 1), 10, ranges=ranges)
+
+
+def test_each_family_has_a_named_exported_class_whose_docstring_lists_its_searched_knobs():
+    from tuning import hypermodels
+    from tuning.hypermodels import FAMILY_CLASS_NAMES, HYPERMODELS, searched_knobs
+
+    assert sorted(HYPERMODELS) == sorted(space.families()) == sorted(FAMILY_CLASS_NAMES)
+    for family, cls in HYPERMODELS.items():
+        assert cls.family == family and issubclass(cls, FamilyHyperModel)
+        assert getattr(hypermodels, FAMILY_CLASS_NAMES[family]) is cls and cls.__name__ in hypermodels.__all__
+        listed = cls.__doc__.split("knobs: ")[1].rstrip(".").split(", ")
+        assert listed == searched_knobs(space.family_space(family)), family
+    assert ResNetHyperModel((28, 28, 1), 10).space == space.family_space("resnet")

@@ -161,3 +161,23 @@ def test_parts_merge_into_one_report_and_overlaps_are_refused(report, tmp_path):
         assert "as 2 parts run side by side (patterns lenet5_modern; lenet5); the load" in stream.read()
     with pytest.raises(ValueError, match="lenet5, lenet5_modern appear more than once"):
         merge_reports([os.path.join(out_dir, "zoo.json")] * 2, str(tmp_path / "twice"))
+
+
+def test_picks_name_the_best_model_under_each_budget_and_above_each_floor():
+    from tflite.zoo_summary import picks_markdown
+
+    def row(model, top1, multiply_adds, int8_bytes, parameters=1000):
+        return {"model": model, "paper_top1": top1, "own_multiply_adds": multiply_adds, "int8_bytes": int8_bytes,
+                "parameters": parameters, "own_parameters": 1000, "int8_median_ms": 1.5}
+
+    rows = [row("small", 61.0, 40e6, 2e6), row("mid", 71.0, 140e6, 5e6), row("big", 76.0, 500e6, 9e6),
+            row("flatten_head", 77.0, 400e6, 1e6, parameters=10)]  # its file is not the paper model's size
+    budget_table, floor_table = picks_markdown({"rows": rows}).split("\n\n")
+    assert budget_table.splitlines()[2:] == [
+        "| ≤ 50 M | 61.0 % | `small` | 40 M |", "| ≤ 150 M | 71.0 % | `mid` | 140 M |",
+        "| ≤ 600 M | 77.0 % | `flatten_head` | 400 M |", "| ≤ 2,000 M | 77.0 % | `flatten_head` | 400 M |",
+        "| ≤ 6,000 M | 77.0 % | `flatten_head` | 400 M |"]
+    assert floor_table.splitlines()[1] == "|---:|---:|---|---:|---:|"
+    assert floor_table.splitlines()[2:] == [  # no row for 78 %: no model reaches it
+        "| 60 % | 2.00 MB | `small` | 61.0 % | 1.5 ms |", "| 70 % | 5.00 MB | `mid` | 71.0 % | 1.5 ms |",
+        "| 75 % | 9.00 MB | `big` | 76.0 % | 1.5 ms |"]

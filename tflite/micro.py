@@ -95,6 +95,8 @@ class _Attempt:
 class _Prober:
     """Arena sizes tried in a worker process (tflite/micro_probe.py), restarted after the runtime crashes in it."""
 
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "micro_probe.py")
+
     def __init__(self, flatbuffer: bytes):
         self.folder = tempfile.TemporaryDirectory(prefix="micro_probe_")
         self.model_path = os.path.join(self.folder.name, "model.tflite")
@@ -104,12 +106,11 @@ class _Prober:
         self.process = None
 
     def _start(self):
-        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "micro_probe.py")
         if self.process is not None:
             self.errors.close()
         self.errors = open(os.path.join(self.folder.name, "worker_errors.txt"), "w+")
         # -I: neither the script's folder (tflite/, whose module names could shadow others) nor PYTHONPATH
-        self.process = subprocess.Popen([sys.executable, "-I", script, self.model_path, self.log_path],
+        self.process = subprocess.Popen([sys.executable, "-I", self.script, self.model_path, self.log_path],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True)
 
     def try_arena(self, arena_bytes: int, inputs_path: str | None = None) -> _Attempt:

@@ -28,23 +28,31 @@ def smallest_int8_above(rows, floor: float) -> dict | None:
     return min(fitting, key=lambda row: row["int8_bytes"], default=None)
 
 
+def _pick_table(rows, columns, thresholds, pick, cells) -> list:
+    """A Markdown table with a row for each threshold that `pick(rows, threshold)` finds a model for, filled in
+    by `cells(threshold, row)`; the model column is left-aligned, the figures right-aligned."""
+    alignments = ("---" if column == "model" else "---:" for column in columns)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(alignments) + "|"]
+    for threshold in thresholds:
+        row = pick(rows, threshold)
+        if row:
+            lines.append("| " + " | ".join(cells(threshold, row)) + " |")
+    return lines
+
+
 def picks_markdown(report) -> str:
     rows = report["rows"]
-    lines = ["| multiply-adds budget (own input size) | best paper top-1 | model | its multiply-adds |",
-             "|---:|---:|---|---:|"]
-    for budget in MULTIPLY_ADD_BUDGETS:
-        row = best_under_budget(rows, budget)
-        if row:
-            lines.append(f"| ≤ {budget / 1e6:,.0f} M | {row['paper_top1']:.1f} % | `{row['model']}` "
-                         f"| {row['own_multiply_adds'] / 1e6:,.0f} M |")
-    lines += ["", "| paper top-1 at least | smallest int8 file | model | its paper top-1 | int8 median latency |",
-              "|---:|---:|---|---:|---:|"]
-    for floor in ACCURACY_FLOORS:
-        row = smallest_int8_above(rows, floor)
-        if row:
-            lines.append(f"| {floor:.0f} % | {row['int8_bytes'] / 1e6:.2f} MB | `{row['model']}` "
-                         f"| {row['paper_top1']:.1f} % | {row['int8_median_ms']:.3g} ms |")
-    return "\n".join(lines)
+    by_budget = _pick_table(
+        rows, ("multiply-adds budget (own input size)", "best paper top-1", "model", "its multiply-adds"),
+        MULTIPLY_ADD_BUDGETS, best_under_budget,
+        lambda budget, row: (f"≤ {budget / 1e6:,.0f} M", f"{row['paper_top1']:.1f} %", f"`{row['model']}`",
+                             f"{row['own_multiply_adds'] / 1e6:,.0f} M"))
+    by_floor = _pick_table(
+        rows, ("paper top-1 at least", "smallest int8 file", "model", "its paper top-1", "int8 median latency"),
+        ACCURACY_FLOORS, smallest_int8_above,
+        lambda floor, row: (f"{floor:.0f} %", f"{row['int8_bytes'] / 1e6:.2f} MB", f"`{row['model']}`",
+                            f"{row['paper_top1']:.1f} %", f"{row['int8_median_ms']:.3g} ms"))
+    return "\n".join(by_budget + [""] + by_floor)
 
 
 def table_markdown(report) -> str:

@@ -23,6 +23,14 @@ from keras_cnns.training import compile_with_recipe, get_recipe, list_recipes
 from tuning.space import families as known_families
 from tuning.space import family_space, paper_value
 
+__all__ = [
+    "AlexNetHyperModel", "AllConvHyperModel", "CrossFamilyHyperModel", "DenseNetHyperModel", "FAMILY_CLASS_NAMES",
+    "FamilyHyperModel", "GoogLeNetHyperModel", "HYPERMODELS", "InceptionHyperModel", "InceptionResNetHyperModel",
+    "LeNetHyperModel", "MobileNetHyperModel", "NiNHyperModel", "ResNetHyperModel", "ShuffleNetV1HyperModel",
+    "ShuffleNetV2HyperModel", "SqueezeNetHyperModel", "VGGHyperModel", "ZFNetHyperModel", "ZooHyperModel",
+    "build_family_model", "choose_knobs", "hypermodel_for", "knob_bounds", "searched_knobs",
+]
+
 
 def knob_bounds(space, knob, side, index=None):
     """`knob`'s (low, high) for an input of `side` pixels: high is the paper's value below `default_size`."""
@@ -229,20 +237,101 @@ class CrossFamilyHyperModel(ZooHyperModel):
         return build_family_model(model_space, model_chosen, self.input_shape, self.classes)
 
 
-def _family_class(class_name, family):
-    return type(class_name, (FamilyHyperModel,), {"family": family, "__doc__": f"The {family} family's knobs."})
+class LeNetHyperModel(FamilyHyperModel):
+    """LeNet knobs: stage_blocks, width_multiplier, dense_units."""
+
+    family = "lenet"
 
 
-FAMILY_CLASS_NAMES = {
-    "lenet": "LeNetHyperModel", "alexnet": "AlexNetHyperModel", "zfnet": "ZFNetHyperModel", "vgg": "VGGHyperModel",
-    "nin": "NiNHyperModel", "allconv": "AllConvHyperModel", "googlenet": "GoogLeNetHyperModel",
-    "inception": "InceptionHyperModel", "inception_resnet": "InceptionResNetHyperModel",
-    "resnet": "ResNetHyperModel", "densenet": "DenseNetHyperModel", "squeezenet": "SqueezeNetHyperModel",
-    "mobilenet": "MobileNetHyperModel", "shufflenet_v1": "ShuffleNetV1HyperModel",
-    "shufflenet_v2": "ShuffleNetV2HyperModel",
-}
-HYPERMODELS = {family: _family_class(name, family) for family, name in FAMILY_CLASS_NAMES.items()}
-globals().update({cls.__name__: cls for cls in HYPERMODELS.values()})
+class AlexNetHyperModel(FamilyHyperModel):
+    """AlexNet knobs: stage_blocks, width_multiplier, dense_units."""
+
+    family = "alexnet"
+
+
+class ZFNetHyperModel(FamilyHyperModel):
+    """ZFNet knobs: stage_blocks, width_multiplier, dense_units."""
+
+    family = "zfnet"
+
+
+class VGGHyperModel(FamilyHyperModel):
+    """VGG knobs: stage_blocks, width_multiplier, dense_units."""
+
+    family = "vgg"
+
+
+class NiNHyperModel(FamilyHyperModel):
+    """Network in Network knobs: stage_blocks, width_multiplier."""
+
+    family = "nin"
+
+
+class AllConvHyperModel(FamilyHyperModel):
+    """All-Convolutional Net knobs: stage_blocks, width_multiplier."""
+
+    family = "allconv"
+
+
+class GoogLeNetHyperModel(FamilyHyperModel):
+    """GoogLeNet (Inception v1) knobs: stage_blocks, width_multiplier."""
+
+    family = "googlenet"
+
+
+class InceptionHyperModel(FamilyHyperModel):
+    """Inception v2-v4 knobs: stage_blocks, width_multiplier."""
+
+    family = "inception"
+
+
+class InceptionResNetHyperModel(FamilyHyperModel):
+    """Inception-ResNet knobs: stage_blocks, width_multiplier."""
+
+    family = "inception_resnet"
+
+
+class ResNetHyperModel(FamilyHyperModel):
+    """ResNet knobs: stage_blocks, base_filters, block."""
+
+    family = "resnet"
+
+
+class DenseNetHyperModel(FamilyHyperModel):
+    """DenseNet knobs: stage_blocks, growth_rate, compression, width_multiplier, bottleneck."""
+
+    family = "densenet"
+
+
+class SqueezeNetHyperModel(FamilyHyperModel):
+    """SqueezeNet knobs: stage_blocks, width_multiplier, base_e, incr_e, freq, pct_3x3, squeeze_ratio, bypass."""
+
+    family = "squeezenet"
+
+
+class MobileNetHyperModel(FamilyHyperModel):
+    """MobileNet v1 knobs: stage_blocks, width_multiplier, depth_multiplier."""
+
+    family = "mobilenet"
+
+
+class ShuffleNetV1HyperModel(FamilyHyperModel):
+    """ShuffleNet v1 knobs: stage_blocks, width_multiplier, groups."""
+
+    family = "shufflenet_v1"
+
+
+class ShuffleNetV2HyperModel(FamilyHyperModel):
+    """ShuffleNet v2 knobs: stage_blocks, width_multiplier."""
+
+    family = "shufflenet_v2"
+
+
+HYPERMODELS = {cls.family: cls for cls in (
+    LeNetHyperModel, AlexNetHyperModel, ZFNetHyperModel, VGGHyperModel, NiNHyperModel, AllConvHyperModel,
+    GoogLeNetHyperModel, InceptionHyperModel, InceptionResNetHyperModel, ResNetHyperModel, DenseNetHyperModel,
+    SqueezeNetHyperModel, MobileNetHyperModel, ShuffleNetV1HyperModel, ShuffleNetV2HyperModel)}
+FAMILY_CLASS_NAMES = {family: cls.__name__ for family, cls in HYPERMODELS.items()}
 
 
 def hypermodel_for(families, input_shape, classes, **kwargs) -> ZooHyperModel:
