@@ -28,7 +28,7 @@ __all__ = [
     "FamilyHyperModel", "GoogLeNetHyperModel", "HYPERMODELS", "InceptionHyperModel", "InceptionResNetHyperModel",
     "LeNetHyperModel", "MobileNetHyperModel", "NiNHyperModel", "ResNetHyperModel", "ShuffleNetV1HyperModel",
     "ShuffleNetV2HyperModel", "SqueezeNetHyperModel", "VGGHyperModel", "ZFNetHyperModel", "ZooHyperModel",
-    "build_family_model", "choose_knobs", "hypermodel_for", "knob_bounds", "searched_knobs",
+    "build_family_model", "check_ranges", "choose_knobs", "hypermodel_for", "knob_bounds", "searched_knobs",
 ]
 
 
