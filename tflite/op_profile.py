@@ -14,7 +14,9 @@ of the rows is reported beside the whole file's latency so the reader sees how c
 from __future__ import annotations
 
 import copy
+import os
 import time
+import warnings
 from collections import defaultdict
 
 import numpy as np
@@ -22,6 +24,15 @@ import numpy as np
 from keras_cnns.checks import check_int
 
 DELEGATE_NODE = "DELEGATE"  # the op name of the node a delegate kernel put in place of the operator
+
+
+def _content(model) -> bytes:
+    if isinstance(model, (bytes, bytearray)):
+        return bytes(model)
+    if not isinstance(model, (str, os.PathLike)) or not os.path.isfile(model):
+        raise ValueError(f"model must be a .tflite file's path or its bytes; got {model!r:.80}")
+    with open(model, "rb") as handle:
+        return handle.read()
 
 
 def _read_model(flatbuffer: bytes):
@@ -85,7 +96,9 @@ def _tensor_values(flatbuffer: bytes, seed: int) -> dict[int, np.ndarray]:
     """Every tensor's value in one run of the whole model on a random input (the inputs the operators see)."""
     from ai_edge_litert.interpreter import Interpreter
 
-    interpreter = Interpreter(model_content=flatbuffer, experimental_preserve_all_tensors=True)
+    with warnings.catch_warnings():  # "intended for debugging purposes only": reading every tensor is the point
+        warnings.simplefilter("ignore")
+        interpreter = Interpreter(model_content=flatbuffer, experimental_preserve_all_tensors=True)
     interpreter.allocate_tensors()
     rng = np.random.default_rng(seed)
     for detail in interpreter.get_input_details():
@@ -119,8 +132,9 @@ def _time_invoke(interpreter, runs: int, warmup: int) -> float:
     return float(np.median(timings)) * 1e6
 
 
-def op_timings(flatbuffer: bytes, threads: int = 2, runs: int = 30, warmup: int = 3, seed: int = 0) -> list[dict]:
-    """Each operator of subgraph 0 timed alone (see the module docstring), in graph order.
+def op_timings(model, threads: int = 2, runs: int = 30, warmup: int = 3, seed: int = 0) -> list[dict]:
+    """Each operator of subgraph 0 of `model` (a `.tflite` path or its bytes) timed alone (see the module
+    docstring), in graph order.
 
     Returns one dict per operator: index, op (builtin name), output (the output tensor's name, which names the
     Keras layer it came from), shape, dtype, xnnpack (whether the XNNPACK delegate took it) and median_us.
@@ -131,7 +145,7 @@ def op_timings(flatbuffer: bytes, threads: int = 2, runs: int = 30, warmup: int 
     check_int("threads", threads, min_value=1)
     check_int("runs", runs, min_value=1)
     check_int("warmup", warmup, min_value=0)
-    flatbuffer = bytes(flatbuffer)
+    flatbuffer = _content(model)
     model = _read_model(flatbuffer)
     graph = model.subgraphs[0]
     values = _tensor_values(flatbuffer, seed)
@@ -145,8 +159,9 @@ def op_timings(flatbuffer: bytes, threads: int = 2, runs: int = 30, warmup: int 
         delegated = any(node["op_name"] == DELEGATE_NODE for node in interpreter._get_ops_details())
         output = graph.tensors[outputs[0]]
         name = output.name.decode() if isinstance(output.name, bytes) else (output.name or "")
+        shape = values[outputs[0]].shape if outputs[0] in values else output.shape
         rows.append({"index": index, "op": flatbuffer_utils.opcode_to_name(model, op.opcodeIndex),
-                     "output": name, "shape": [int(d) for d in output.shape],
+                     "output": name, "shape": [int(d) for d in shape],
                      "dtype": flatbuffer_utils.type_to_name(output.type).lower(), "xnnpack": delegated,
                      "median_us": _time_invoke(interpreter, runs, warmup)})
     return rows
