@@ -34,7 +34,11 @@ MODELS = ("squeezenet1_0", "squeezenet1_1", "mobilenet_v1_100", "mobilenet_v1_05
           "shufflenet_v1_g3", "shufflenet_v2_x1_0")
 MNIST_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mnist-t10k")
 BEGIN, END = "<!-- edge_models.py:begin -->", "<!-- edge_models.py:end -->"
-QUANTIZATIONS = ("none", "int8")
+PROFILED = ("none", "int8")  # the files whose operators are timed one by one
+# --int8-options adds the other int8 exports `tflite.export` offers, timed in the same alternating rounds.
+EXPORTS = {"none": dict(quantization="none"), "int8": dict(quantization="int8"),
+           "int8_per_tensor": dict(quantization="int8", per_channel=False),
+           "int8_io": dict(quantization="int8", int8_io=True)}
 SLOW_OPERATORS = 4  # operator types listed per model in the markdown (all are in the JSON)
 
 
@@ -53,24 +57,25 @@ def measure(name, calibration, args, folder):
     model = keras_cnns.get_model(name)
     row = {"name": name, "parameters": info["parameters"], "flops": info["flops"], "load_before": os.getloadavg()[0]}
     paths = {}
-    for quantization in QUANTIZATIONS:
-        paths[quantization] = os.path.join(folder, f"{name}_{quantization}.tflite")
-        tflite.export(model, paths[quantization], quantization, calibration if quantization == "int8" else None,
-                      representative_samples=len(calibration))
+    for export in (*PROFILED, *(("int8_per_tensor", "int8_io") if args.int8_options else ())):
+        paths[export] = os.path.join(folder, f"{name}_{export}.tflite")
+        settings = dict(EXPORTS[export])
+        quantization = settings.pop("quantization")
+        tflite.export(model, paths[export], quantization, calibration if quantization == "int8" else None,
+                      representative_samples=len(calibration), **settings)
     medians = defaultdict(list)
     for _ in range(args.rounds):
-        for quantization, path in paths.items():
+        for export, path in paths.items():
             timing = tflite.benchmark(path, threads=args.threads, runs=max(1, args.runs // args.rounds),
                                       warmup=args.warmup)
-            medians[quantization].append(timing["median_ms"])
-    for quantization, path in paths.items():
-        operators = tflite.op_timings(path, threads=args.threads, runs=args.op_runs)
-        row[quantization] = {"size_bytes": os.path.getsize(path), "median_ms": statistics.median(medians[quantization]),
-                             "round_medians_ms": medians[quantization],
-                             "operators_sum_ms": sum(op["median_us"] for op in operators) / 1000,
-                             "operators": operators}
-        print(name, quantization, row[quantization]["size_bytes"], f"{row[quantization]['median_ms']:.2f} ms",
-              f"(operators alone: {row[quantization]['operators_sum_ms']:.2f} ms)", flush=True)
+            medians[export].append(timing["median_ms"])
+    for export, path in paths.items():
+        row[export] = {"size_bytes": os.path.getsize(path), "median_ms": statistics.median(medians[export]),
+                       "round_medians_ms": medians[export]}
+        if export in PROFILED:
+            operators = tflite.op_timings(path, threads=args.threads, runs=args.op_runs)
+            row[export].update(operators_sum_ms=sum(op["median_us"] for op in operators) / 1000, operators=operators)
+        print(name, export, row[export]["size_bytes"], f"{row[export]['median_ms']:.2f} ms", flush=True)
     row["load_after"] = os.getloadavg()[0]
     del model
     keras.backend.clear_session()
@@ -102,6 +107,15 @@ def latency_table(rows, args, samples) -> list[str]:
             f"{int8['size_bytes'] / 1e6:.2f} | {int8['size_bytes'] / fp32['size_bytes']:.2f} | "
             f"{fp32['median_ms']:.2f} | {int8['median_ms']:.2f} | {int8['median_ms'] / fp32['median_ms']:.2f} |"
         )
+    if "int8_io" in rows[0]:
+        lines += ["", "The other int8 exports, timed in the same alternating rounds (latency / fp32 latency): "
+                  "per-tensor weight scales (`per_channel=False`) and int8 input/output tensors (`int8_io=True`, no "
+                  "QUANTIZE/DEQUANTIZE at the ends).", "",
+                  "| model | int8 | int8 per-tensor | int8 I/O |", "|---|---:|---:|---:|"]
+        for row in rows:
+            fp32 = row["none"]["median_ms"]
+            lines.append(f"| {row['name']} | " + " | ".join(
+                f"{row[export]['median_ms'] / fp32:.2f}" for export in ("int8", "int8_per_tensor", "int8_io")) + " |")
     return lines
 
 
@@ -161,6 +175,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--op-runs", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--int8-options", action="store_true",
+                        help="also time int8 with per-tensor scales and with int8 input/output")
     parser.add_argument("--calibration-samples", type=int, default=32)
     args = parser.parse_args()
     (train_images, _), _ = load_idx_split(MNIST_DIR, train_size=MNIST_T10K_TRAIN_SIZE)
