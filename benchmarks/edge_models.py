@@ -14,7 +14,6 @@ that a later regression shows which operator moved.
 
 import argparse
 import gc
-import json
 import os
 import platform
 import statistics

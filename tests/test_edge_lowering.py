@@ -46,7 +46,8 @@ def test_strided_units_compute_what_the_paper_unit_computes(small_shufflenet_v1)
     model = small_shufflenet_v1
     units = sorted({layer.name.rsplit("_avgpool", 1)[0] for layer in model.layers if layer.name.endswith("_avgpool")})
     assert len(units) == 3
-    tensors = [model.get_layer(f"{unit}_{part}").output for unit in units for part in ("avgpool", "gconv2_bn", "concat")]
+    parts = ("avgpool", "gconv2_bn", "concat")
+    tensors = [model.get_layer(f"{unit}_{part}").output for unit in units for part in parts]
     tensors += [model.get_layer(f"{unit}_avgpool").input for unit in units]
     probe = keras.Model(model.input, tensors)
     images = np.random.default_rng(1).normal(size=(4, 32, 32, 3)).astype("float32")

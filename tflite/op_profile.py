@@ -1,7 +1,8 @@
 """Where a `.tflite` file's time goes, operator by operator, under the same LiteRT interpreter that times it.
 
-The `ai_edge_litert` wheel exposes no per-operator profiler to Python (its Interpreter has no profiler
-hook and no `benchmark_model` binary ships with it), so each operator is measured by what it is alone:
+The `ai_edge_litert` wheel exposes no per-operator profiler to Python (its libLiteRt has a profiler C API
+for CompiledModel, but neither the Python Interpreter nor the CompiledModel wrapper reaches it, and no
+`benchmark_model` binary ships with the wheel), so each operator is measured by what it is alone:
 every operator of the file is cut out into a one-operator `.tflite` model with the very same tensors
 (shapes, types, quantization parameters, weights and options), fed the values its inputs take in a run of
 the whole file, and timed under LiteRT with the default XNNPACK delegate and the same threads. Each row
@@ -17,7 +18,6 @@ import copy
 import os
 import time
 import warnings
-from collections import defaultdict
 
 import numpy as np
 
@@ -166,15 +166,3 @@ def op_timings(model, threads: int = 2, runs: int = 30, warmup: int = 3, seed: i
                      "median_us": _time_invoke(interpreter, runs, warmup)})
     return rows
 
-
-def summarize(rows: list[dict]) -> list[dict]:
-    """Operator rows grouped by (op, dtype, xnnpack), the costliest first: count, total_us, share."""
-    groups = defaultdict(lambda: {"count": 0, "total_us": 0.0})
-    for row in rows:
-        group = groups[(row["op"], row["dtype"], row["xnnpack"])]
-        group["count"] += 1
-        group["total_us"] += row["median_us"]
-    total = sum(row["median_us"] for row in rows) or 1.0
-    summary = [{"op": op, "dtype": dtype, "xnnpack": xnnpack, **group, "share": group["total_us"] / total}
-               for (op, dtype, xnnpack), group in groups.items()]
-    return sorted(summary, key=lambda group: -group["total_us"])
