@@ -1,30 +1,44 @@
 """Edge benchmark: each efficient model at 224x224 as fp32 and full-int8 `.tflite`, timed under LiteRT.
 
-    PYTHONPATH=$PWD python benchmarks/edge_models.py --out docs/edge_models.md
+    PYTHONPATH=$PWD python benchmarks/edge_models.py --out docs/edge_models.md --ops-out docs/edge_models_ops.json
 
 Builds each model with random weights (latency and size do not depend on the values), exports it with
 `tflite.export` (float32, and int8 calibrated on MNIST t10k training images resized to 224x224 and
-repeated to RGB), times batch-1 inference with `tflite.benchmark` (LiteRT, 2 threads, median of --runs
-after --warmup) and writes a markdown table with the machine it ran on.
+repeated to RGB) and times batch-1 inference with `tflite.benchmark` (LiteRT, 2 threads): the fp32 and the
+int8 file alternate over --rounds rounds of --runs/--rounds runs each, so a change of load during the run
+weighs on both alike, and each latency is the median of its rounds' medians. Then `tflite.op_timings` times
+every operator of both files alone (and whether XNNPACK runs it). The markdown table (with the machine and
+the load average) replaces the part of --out between its markers; the per-operator rows go to --ops-out, so
+that a later regression shows which operator moved.
 """
 
 import argparse
 import gc
 import os
 import platform
+import statistics
 import subprocess
 import tempfile
+from collections import defaultdict
 
 import keras
 
 import keras_cnns
 from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_idx_split
+from keras_cnns.files import replace_between_markers, write_json
 import tflite
 from tflite.datasets import fit_images
 
 MODELS = ("squeezenet1_0", "squeezenet1_1", "mobilenet_v1_100", "mobilenet_v1_050", "mobilenet_v1_025",
           "shufflenet_v1_g3", "shufflenet_v2_x1_0")
 MNIST_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mnist-t10k")
+BEGIN, END = "<!-- edge_models.py:begin -->", "<!-- edge_models.py:end -->"
+PROFILED = ("none", "int8")  # the files whose operators are timed one by one
+# --int8-options adds the other int8 exports `tflite.export` offers, timed in the same alternating rounds.
+EXPORTS = {"none": dict(quantization="none"), "int8": dict(quantization="int8"),
+           "int8_per_tensor": dict(quantization="int8", per_channel=False),
+           "int8_io": dict(quantization="int8", int8_io=True)}
+SLOW_OPERATORS = 4  # operator types listed per model in the markdown (all are in the JSON)
 
 
 def machine() -> str:
@@ -32,62 +46,142 @@ def machine() -> str:
     fields = dict(line.split(":", 1) for line in lscpu.splitlines() if ":" in line)
     flags = set(fields.get("Flags", "").split())
     vector = sorted(flag for flag in flags if flag.startswith(("avx512", "avx2", "avx_vnni", "amx")))
+    vnni = "yes" if {"avx512_vnni", "avx_vnni"} & flags else "no"
     return (f"{fields.get('Model name', platform.processor()).strip()}, {fields.get('CPU(s)', '?').strip()} CPUs "
-            f"visible, vector flags: {', '.join(vector) or 'none'} (no AVX-512/VNNI: "
-            f"{not any(f.startswith(('avx512', 'avx_vnni')) for f in flags)})")
+            f"visible, VNNI: {vnni}, vector flags: {', '.join(vector) or 'none'}")
 
 
-def measure(name, calibration, runs, warmup, threads, folder):
+def measure(name, calibration, args, folder):
     info = keras_cnns.model_info(name)
     model = keras_cnns.get_model(name)
-    row = {"name": name, "parameters": info["parameters"], "flops": info["flops"]}
-    for quantization in ("none", "int8"):
-        path = os.path.join(folder, f"{name}_{quantization}.tflite")
-        tflite.export(model, path, quantization, calibration if quantization == "int8" else None,
-                      representative_samples=len(calibration))
-        timing = tflite.benchmark(path, threads=threads, runs=runs, warmup=warmup)
-        row[quantization] = (timing["size_bytes"], timing["median_ms"])
-        print(name, quantization, timing["size_bytes"], f"{timing['median_ms']:.2f} ms", flush=True)
+    row = {"name": name, "parameters": info["parameters"], "flops": info["flops"], "load_before": os.getloadavg()[0]}
+    paths = {}
+    for export in (*PROFILED, *(("int8_per_tensor", "int8_io") if args.int8_options else ())):
+        paths[export] = os.path.join(folder, f"{name}_{export}.tflite")
+        settings = dict(EXPORTS[export])
+        quantization = settings.pop("quantization")
+        tflite.export(model, paths[export], quantization, calibration if quantization == "int8" else None,
+                      representative_samples=len(calibration), **settings)
+    medians, minima = defaultdict(list), defaultdict(list)
+    for _ in range(args.rounds):
+        for export, path in paths.items():
+            timing = tflite.benchmark(path, threads=args.threads, runs=max(1, args.runs // args.rounds),
+                                      warmup=args.warmup)
+            medians[export].append(timing["median_ms"])
+            minima[export].append(timing["min_ms"])
+    for export, path in paths.items():
+        row[export] = {"size_bytes": os.path.getsize(path), "median_ms": statistics.median(medians[export]),
+                       "best_ms": min(minima[export]), "round_medians_ms": medians[export]}
+        if export in PROFILED:
+            operators = tflite.op_timings(path, threads=args.threads, runs=args.op_runs)
+            row[export].update(operators_sum_ms=sum(op["median_us"] for op in operators) / 1000, operators=operators)
+        print(name, export, row[export]["size_bytes"], f"{row[export]['median_ms']:.2f} ms (best "
+              f"{row[export]['best_ms']:.2f} ms)", flush=True)
+    row["load_after"] = os.getloadavg()[0]
     del model
     keras.backend.clear_session()
     gc.collect()
     return row
 
 
-def table(rows, runs, warmup, threads, samples) -> str:
+def latency_table(rows, args, samples) -> list[str]:
+    loads = [load for row in rows for load in (row["load_before"], row["load_after"])]
     lines = [
-        "# Efficient models on the edge (LiteRT, batch 1, 224x224)",
+        f"Machine: {machine()}. 1-minute load average during the run: {min(loads):.1f} to {max(loads):.1f} (the CPU "
+        f"is shared with other jobs, so the latencies are upper bounds; the fp32 and int8 files alternate, so their "
+        f"ratio is fairer than either).",
         "",
-        "Generated by `benchmarks/edge_models.py` (random weights; latency and size do not depend on them).",
         f"fp32 = float32 `.tflite`; int8 = full-integer post-training quantization (float input/output), "
         f"calibrated on {samples} MNIST t10k training images resized to 224x224 and repeated to RGB. "
-        f"Latency: `ai_edge_litert` Interpreter with num_threads={threads}, median of {runs} runs after "
-        f"{warmup} warm-up runs, random input. FLOPs are multiply-adds (`keras_cnns.model_info`).",
+        f"Latency: `ai_edge_litert` Interpreter (XNNPACK) with num_threads={args.threads}, random input, "
+        f"{args.rounds} alternating rounds of {max(1, args.runs // args.rounds)} runs (each after {args.warmup} "
+        f"warm-up runs): \"ms\" is the median of the rounds' medians, \"best\" the fastest run (other jobs only "
+        f"add time, so under load it is the closer to the file's own cost). FLOPs are multiply-adds "
+        f"(`keras_cnns.model_info`).",
         "",
-        f"Machine: {machine()}. The CPU is shared with other jobs (1-minute load average when this table was "
-        f"written: {os.getloadavg()[0]:.1f}), so the latencies are upper bounds.",
-        "",
-        "| model | params | FLOPs (M) | fp32 size (MB) | int8 size (MB) | size int8/fp32 | fp32 ms | int8 ms "
-        "| latency int8/fp32 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | params | FLOPs (M) | fp32 MB | int8 MB | fp32 ms | int8 ms | int8/fp32 | fp32 best | int8 best "
+        "| int8/fp32 (best) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
-        (fp32_size, fp32_ms), (int8_size, int8_ms) = row["none"], row["int8"]
+        fp32, int8 = row["none"], row["int8"]
         lines.append(
-            f"| {row['name']} | {row['parameters']:,} | {row['flops'] / 1e6:.1f} | {fp32_size / 1e6:.2f} | "
-            f"{int8_size / 1e6:.2f} | {int8_size / fp32_size:.2f} | {fp32_ms:.2f} | {int8_ms:.2f} | "
-            f"{int8_ms / fp32_ms:.2f} |"
+            f"| {row['name']} | {row['parameters']:,} | {row['flops'] / 1e6:.1f} | {fp32['size_bytes'] / 1e6:.2f} | "
+            f"{int8['size_bytes'] / 1e6:.2f} | {fp32['median_ms']:.2f} | {int8['median_ms']:.2f} | "
+            f"**{int8['median_ms'] / fp32['median_ms']:.2f}** | {fp32['best_ms']:.2f} | {int8['best_ms']:.2f} | "
+            f"**{int8['best_ms'] / fp32['best_ms']:.2f}** |"
         )
-    return "\n".join(lines) + "\n"
+    if "int8_io" in rows[0]:
+        lines += ["", "The other int8 exports, timed in the same alternating rounds: latency / fp32 latency, median "
+                  "(best) as above, for per-tensor weight scales (`per_channel=False`) and int8 input/output tensors "
+                  "(`int8_io=True`, no QUANTIZE/DEQUANTIZE at the ends).", "",
+                  "| model | int8 | int8 per-tensor | int8 I/O |", "|---|---:|---:|---:|"]
+        for row in rows:
+            fp32 = row["none"]
+            lines.append(f"| {row['name']} | " + " | ".join(
+                f"{row[export]['median_ms'] / fp32['median_ms']:.2f} ({row[export]['best_ms'] / fp32['best_ms']:.2f})"
+                for export in ("int8", "int8_per_tensor", "int8_io")) + " |")
+    return lines
+
+
+def by_operator(operators) -> dict:
+    totals = defaultdict(lambda: {"count": 0, "us": 0.0, "xnnpack": 0})
+    for op in operators:
+        total = totals[op["op"]]
+        total["count"] += 1
+        total["us"] += op["median_us"]
+        total["xnnpack"] += op["xnnpack"]
+    return totals
+
+
+def operator_table(rows, args) -> list[str]:
+    lines = [
+        f"Where the time goes: each operator of each file cut out into a one-operator `.tflite` model (same "
+        f"tensors, quantization and weights, fed the values of a run of the whole file) and timed alone under "
+        f"the same interpreter and threads, median of {args.op_runs} runs (`tflite.op_timings`; LiteRT's Python "
+        f"wheel exposes no per-operator profiler). Per model, the {SLOW_OPERATORS} operator types that cost the "
+        f"int8 file most, summed over their operators; \"XNNPACK\" counts the int8 operators the delegate took "
+        f"(the rest run on TFLite's builtin kernels). \"all ops\" is the sum over every operator, next to the "
+        f"whole file's latency above. Every operator's row: `{os.path.basename(args.ops_out)}`.",
+        "",
+        "| model | operator | count | fp32 us | int8 us | int8/fp32 | XNNPACK (int8) |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        fp32, int8 = by_operator(row["none"]["operators"]), by_operator(row["int8"]["operators"])
+        for op, total in sorted(int8.items(), key=lambda item: -item[1]["us"])[:SLOW_OPERATORS]:
+            float_us = fp32[op]["us"] if op in fp32 else None
+            float_text, ratio = ("-", "-") if not float_us else (f"{float_us:.0f}", f"{total['us'] / float_us:.2f}")
+            lines.append(f"| {row['name']} | {op} | {total['count']} | {float_text} | {total['us']:.0f} | {ratio} | "
+                         f"{total['xnnpack']}/{total['count']} |")
+        fp32_sum, int8_sum = row["none"]["operators_sum_ms"], row["int8"]["operators_sum_ms"]
+        lines.append(f"| {row['name']} | all ops | {len(row['int8']['operators'])} | {1000 * fp32_sum:.0f} | "
+                     f"{1000 * int8_sum:.0f} | {int8_sum / fp32_sum:.2f} | "
+                     f"{sum(op['xnnpack'] for op in row['int8']['operators'])}/{len(row['int8']['operators'])} |")
+    return lines
+
+
+def write_outputs(rows, args, samples):
+    text = "\n".join(latency_table(rows, args, samples) + [""] + operator_table(rows, args))
+    replace_between_markers(args.out, BEGIN, END, text)
+    write_json(args.ops_out, {
+        "machine": machine(), "threads": args.threads, "rounds": args.rounds, "runs": args.runs,
+        "op_runs": args.op_runs,
+        "models": {row["name"]: {key: value for key, value in row.items() if key != "name"} for row in rows}})
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/edge_models.md")
     parser.add_argument("--models", nargs="+", default=list(MODELS))
-    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--ops-out", default="docs/edge_models_ops.json")
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--op-runs", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--int8-options", action="store_true",
+                        help="also time int8 with per-tensor scales and with int8 input/output")
     parser.add_argument("--calibration-samples", type=int, default=32)
     args = parser.parse_args()
     (train_images, _), _ = load_idx_split(MNIST_DIR, train_size=MNIST_T10K_TRAIN_SIZE)
@@ -95,9 +189,8 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for name in args.models:  # the table is rewritten after each model, so a cut-short run keeps its rows
-            rows.append(measure(name, calibration, args.runs, args.warmup, args.threads, folder))
-            with open(args.out, "w") as handle:
-                handle.write(table(rows, args.runs, args.warmup, args.threads, len(calibration)))
+            rows.append(measure(name, calibration, args, folder))
+            write_outputs(rows, args, len(calibration))
     print(f"wrote {args.out}")
 
 

@@ -31,7 +31,7 @@ from keras import layers
 from keras_cnns.application import application_arguments, build_application, decode_predictions, preprocess_with
 from keras_cnns.blocks import scale_filters
 from keras_cnns.checks import renamed_argument
-from keras_cnns.layers import ChannelShuffle, ChannelSplit
+from keras_cnns.layers import ChannelShuffle, ChannelSplit, DepthwiseAveragePooling2D
 from keras_cnns.registry import Knob, Paper, Spec, preset, register, register_builder
 
 __all__ = [
@@ -108,11 +108,14 @@ def shufflenet_v1_unit(x, out_channels, groups, strides, name, group_first_conv=
     if strides == 1:
         y = _conv_bn(y, out_channels, 1, f"{name}_gconv2", groups=groups, relu=False)
         y = layers.Add(name=f"{name}_add")([x, y])
-    else:
-        y = _conv_bn(y, out_channels - in_channels, 1, f"{name}_gconv2", groups=groups, relu=False)
-        shortcut = layers.AveragePooling2D(3, strides=2, padding="same", name=f"{name}_avgpool")(x)
-        y = layers.Concatenate(name=f"{name}_concat")([shortcut, y])
-    return layers.ReLU(name=f"{name}_relu")(y)
+        return layers.ReLU(name=f"{name}_relu")(y)
+    # ReLU(concat(avgpool(x), y)) = concat(avgpool(x), ReLU(y)): x is a ReLU's (or its max-pool's) output, so
+    # its average is never negative. The ReLU then fuses into the convolution before it; after the
+    # concatenation it is a standalone int8 RELU that XNNPACK does not take (docs/edge_models.md), as it
+    # does not take int8 AVERAGE_POOL_2D (hence DepthwiseAveragePooling2D).
+    y = _conv_bn(y, out_channels - in_channels, 1, f"{name}_gconv2", groups=groups)
+    shortcut = DepthwiseAveragePooling2D(3, strides=2, padding="same", name=f"{name}_avgpool")(x)
+    return layers.Concatenate(name=f"{name}_concat")([shortcut, y])
 
 
 def v1_complexity_width(groups):
