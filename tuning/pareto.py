@@ -150,14 +150,17 @@ def save_json(content, path):
 
 
 def plot_front(series, path, *, title="accuracy vs int8 size", x="size_kb", colour="latency_ms", y="val_accuracy",
-               references=None):
-    """`y` (validation accuracy) against `x` (int8 `.tflite` size), `colour` (latency) as colour, each front
-    drawn as a line (sorted by `x`). `series`: {label: (trials, front)}; several searches share one plot (each
-    its own marker). `references`: {label: (x, y)} points drawn as stars (a reference model, say)."""
+               references=None, y_from=None):
+    """`y` (validation accuracy) against `x` (int8 `.tflite` size), `colour` (latency) as colour; each front's
+    members circled, and the line through those not beaten in both `x` and `y` (a front over more objectives
+    has members that are, in this projection). `series`: {label: (trials, front)}; several searches share one
+    plot (each its own marker). `references`: {label: (x, y)} points drawn as stars (a reference model, say).
+    `y_from`: the lowest `y` shown (trials below it are left out of the view, not of the front)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     markers = "os^Dv<>"
     figure, axis = plt.subplots(figsize=(7, 4.5))
@@ -171,17 +174,27 @@ def plot_front(series, path, *, title="accuracy vs int8 size", x="size_kb", colo
         scatter = axis.scatter([t[x] for t in shown], [t[y] for t in shown],
                                c=[t.get(colour, math.nan) for t in shown], cmap="viridis", norm=norm,
                                marker=markers[index % len(markers)], s=28, alpha=0.8, label=f"{label}: trials")
-        ordered = sorted((t for t in front if t.get(x) is not None), key=lambda t: t[x])
-        axis.step([t[x] for t in ordered], [t[y] for t in ordered], where="post", linewidth=1.5,
+        members = [t for t in front if t.get(x) is not None and t.get(y) is not None]
+        line, best = [], -math.inf
+        for trial in sorted(members, key=lambda t: (t[x], -t[y])):
+            if trial[y] > best:
+                line.append(trial)
+                best = trial[y]
+        axis.step([t[x] for t in line], [t[y] for t in line], where="post", linewidth=1.5,
                   label=f"{label}: Pareto front")
-        axis.scatter([t[x] for t in ordered], [t[y] for t in ordered], s=90, facecolors="none", edgecolors="red",
+        axis.scatter([t[x] for t in members], [t[y] for t in members], s=90, facecolors="none", edgecolors="red",
                      marker=markers[index % len(markers)])
     for label, (x_value, y_value) in (references or {}).items():
         axis.scatter([x_value], [y_value], marker="*", s=160, color="black", zorder=3)
-        axis.annotate(label, (x_value, y_value), textcoords="offset points", xytext=(6, -10), fontsize=8)
+        axis.annotate(label, (x_value, y_value), textcoords="offset points", xytext=(-8, -14), fontsize=8,
+                      ha="right")
     if scatter is not None and shades:
         figure.colorbar(scatter, ax=axis, label=AXIS_LABELS.get(colour, colour))
     axis.set_xscale("log")
+    axis.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    if y_from is not None:
+        axis.set_ylim(bottom=y_from)
     axis.set_xlabel(AXIS_LABELS.get(x, x))
     axis.set_ylabel(AXIS_LABELS.get(y, y))
     axis.set_title(title)
