@@ -83,3 +83,9 @@ def test_cli_inverted_range_is_one_line_and_writes_nothing(tmp_path):
                                                     "is inverted (low > high), so empty: give (low, high) with low "
                                                     "<= high")
     assert "Traceback" not in done.stderr and not (tmp_path / "runs").exists()
+
+
+def test_cli_max_macs_rejects_before_training(tmp_path):
+    done = run_cli("--trials", "1", "--epochs", "1", "--max-macs", "1", "--out", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "no trial met the constraints (max_macs=1) in 1 trials (1 rejected before training)" in done.stderr

@@ -87,7 +87,8 @@ def _cmd_tune(args):
     names = [name for name in args.family.split(",") if name]
     objectives = tuple(name for name in args.objectives.split(",") if name)
     constraints = {"max_size_kb": args.max_size_kb, "max_latency_ms": args.max_latency_ms,
-                   "max_params": args.max_params, "max_ram_kb": args.max_ram_kb, "max_flash_kb": args.max_flash_kb}
+                   "max_params": args.max_params, "max_macs": args.max_macs, "max_ram_kb": args.max_ram_kb,
+                   "max_flash_kb": args.max_flash_kb}
     progress = None if args.quiet else Progress(args.trials, args.minutes, pareto.check_objectives(objectives),
                                                 constraints)
     family_argument = {"family": names[0]} if len(names) == 1 else {"families": names}
@@ -121,6 +122,7 @@ def add_commands(subparsers):
     command.add_argument("--max-size-kb", type=float, default=None, help="int8 .tflite size limit (1 KB = 1000 B)")
     command.add_argument("--max-latency-ms", type=float, default=None, help="LiteRT batch-1 latency limit")
     command.add_argument("--max-params", type=float, default=None, help="parameter count limit")
+    command.add_argument("--max-macs", type=float, default=None, help="multiply-adds per image limit")
     command.add_argument("--max-ram-kb", type=float, default=None,
                          help="TFLite Micro tensor arena limit (int8 I/O, batch 1; 1 KB = 1000 B)")
     command.add_argument("--max-flash-kb", type=float, default=None,
