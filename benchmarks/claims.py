@@ -41,6 +41,7 @@ RESULTS = os.path.join(ROOT, "docs", "claims_results.json")
 DOC = os.path.join(ROOT, "docs", "claims.md")
 PLOTS = os.path.join(ROOT, "docs", "claims")
 README = os.path.join(ROOT, "README.md")
+README_START, README_END = "<!-- claims-summary:start -->", "<!-- claims-summary:end -->"
 INPUT_SHAPE = (32, 32, 1)
 VALIDATION_SPLIT = 0.1
 BATCH_SIZE = 128
@@ -230,7 +231,7 @@ def collect(run, seed, runs_dir):
 
 
 def run_claim(name, split, runs_dir=DEFAULT_RUNS, seeds=SEEDS, labels=None, epochs=None, results_path=RESULTS,
-              doc_path=DOC, plots_dir=PLOTS):
+              doc_path=DOC, plots_dir=PLOTS, readme_path=README):
     """Train the claim's runs (all, or those in `labels`) for every seed, then collect and document the claim.
     `epochs` overrides the claim's epochs (the tests' couple of steps)."""
     claim = CLAIMS[name]
@@ -239,10 +240,11 @@ def run_claim(name, split, runs_dir=DEFAULT_RUNS, seeds=SEEDS, labels=None, epoc
         for seed in seeds:
             train_run(run, seed, split, runs_dir, epochs)
             keras.backend.clear_session()
-    return document_claim(name, runs_dir, seeds, results_path, doc_path, plots_dir)
+    return document_claim(name, runs_dir, seeds, results_path, doc_path, plots_dir, readme_path)
 
 
-def document_claim(name, runs_dir=DEFAULT_RUNS, seeds=SEEDS, results_path=RESULTS, doc_path=DOC, plots_dir=PLOTS):
+def document_claim(name, runs_dir=DEFAULT_RUNS, seeds=SEEDS, results_path=RESULTS, doc_path=DOC, plots_dir=PLOTS,
+                   readme_path=README):
     claim = CLAIMS[name]
     results = read_json(results_path, "claims results", "delete it") if os.path.exists(results_path) else {}
     rows = [row for run in claim.runs for seed in seeds if (row := collect(run, seed, runs_dir)) is not None]
@@ -250,6 +252,7 @@ def document_claim(name, runs_dir=DEFAULT_RUNS, seeds=SEEDS, results_path=RESULT
         "%Y-%m-%d %H:%M UTC"), "runs": rows}
     write_json(results_path, results)
     write_docs(results, doc_path, plots_dir)
+    replace_between_markers(readme_path, README_START, README_END, readme_summary(results, doc_path, readme_path))
     return results[name]
 
 
@@ -401,6 +404,24 @@ def write_docs(results, doc_path=DOC, plots_dir=PLOTS):
     with atomic_path(doc_path, suffix=".md") as temporary:
         with open(temporary, "w") as handle:
             handle.write(text)
+
+
+def readme_summary(results, doc_path=DOC, readme_path=README):
+    """One table of every claim's runs (mean over seeds) for the README, linking docs/claims.md."""
+    link = os.path.relpath(doc_path, os.path.dirname(os.path.abspath(readme_path)))
+    lines = [f"Measured by `benchmarks/claims.py` on the MNIST t10k split at reduced width and few epochs (settings, "
+             f"curves, spread over seeds, wall times and verdicts: [{link}]({link})); mean over seeds:", "",
+             "| claim | model | parameters | runs finished | final training error % | holdout error % |",
+             "|---|---|---|---|---|---|"]
+    for name, claim in CLAIMS.items():
+        for label, group in _by_label(results.get(name, {}).get("runs", [])).items():
+            train_error = [1 - r["history"][-1]["accuracy"] for r in group if r["history"]]
+            holdout = [1 - r["holdout_accuracy"] for r in group if r["holdout_accuracy"] is not None]
+            lines.append(f"| {claim.title} | {label} | {group[0]['parameters']:,} | "
+                         f"{sum(r['finished'] for r in group)}/{len(group)} | "
+                         f"{f'{100 * np.mean(train_error):.2f}' if train_error else '–'} | "
+                         f"{f'{100 * np.mean(holdout):.2f}' if holdout else '–'} |")
+    return "\n".join(lines)
 
 
 def _load_range(rows):

@@ -47,8 +47,10 @@ def test_every_claim_names_runs_that_build():
 
 @pytest.mark.parametrize("name", list(LABELS))
 def test_claim_runs_a_couple_of_steps_and_writes_its_table_and_plot(name, tiny_split, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\n{claims.README_START}\n{claims.README_END}\n\nmore\n")
     paths = dict(runs_dir=str(tmp_path / "runs"), results_path=str(tmp_path / "results.json"),
-                 doc_path=str(tmp_path / "claims.md"), plots_dir=str(tmp_path / "plots"))
+                 doc_path=str(tmp_path / "claims.md"), plots_dir=str(tmp_path / "plots"), readme_path=str(readme))
     claims.run_claim(name, tiny_split, seeds=(0,), labels=LABELS[name], epochs=1, **paths)
 
     results = json.load(open(paths["results_path"]))[name]
@@ -66,6 +68,10 @@ def test_claim_runs_a_couple_of_steps_and_writes_its_table_and_plot(name, tiny_s
         holdout_error = f"{100 * (1 - row['holdout_accuracy']):.2f} ± 0.00"
         assert f"| {row['label']} | {row['parameters']:,} | 1 | 1/1 |" in doc
         assert holdout_error in doc.split(f"| {row['label']} |")[1].split("\n")[0]
+    summary = readme.read_text()
+    assert summary.startswith("# Title\n") and summary.endswith(f"{claims.README_END}\n\nmore\n")
+    for row in results["runs"]:
+        assert f"| {claims.CLAIMS[name].title} | {row['label']} | {row['parameters']:,} | 1/1 |" in summary
     with open(os.path.join(paths["plots_dir"], f"{name}.png"), "rb") as handle:
         assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
 
