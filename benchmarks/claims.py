@@ -287,7 +287,8 @@ def claim_table(name, rows):
     header = ["model", "parameters", "seeds", "epochs done", "final training error %", "best validation error %",
               "holdout error %", "wall s per run", "CPU s per run"]
     if name == "batch_norm":
-        header.insert(6, f"epochs to {100 * BN_THRESHOLD:g}% validation accuracy")
+        header[6:6] = [f"epochs to {100 * BN_THRESHOLD:g}% training accuracy",
+                       f"epochs to {100 * BN_THRESHOLD:g}% validation accuracy"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for label, group in _by_label(rows).items():
         done = ", ".join(f"{r['epochs_done']}/{r['epochs_planned']}" for r in group)
@@ -298,8 +299,9 @@ def claim_table(name, rows):
                  _spread(best_val_error), _spread(holdout), f"{np.mean([r['wall_seconds'] for r in group]):.0f}",
                  f"{np.mean([r['cpu_seconds'] for r in group]):.0f}"]
         if name == "batch_norm":
-            reached = [_epochs_to(r["history"], "val_accuracy", BN_THRESHOLD) for r in group]
-            cells.insert(6, ", ".join("not reached" if e is None else str(e) for e in reached))
+            cells[6:6] = [", ".join("not reached" if e is None else str(e) for e in
+                                    (_epochs_to(r["history"], key, BN_THRESHOLD) for r in group))
+                          for key in ("accuracy", "val_accuracy")]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -368,6 +370,15 @@ claims together fit about an hour of a 2-core CPU shared with other jobs: the re
 Figures are mean ± half the range over the seeds; the curves show the mean with the range as a band.
 Training error is Keras' running mean over each epoch (as the papers' training curves), with dropout and
 batch statistics in training mode. The holdout is scored with the weights after the last epoch.
+
+Reproduce (each `run` resumes killed runs and skips finished ones, then rewrites its section, plot and the
+README table; `docs` rewrites them from whatever runs exist):
+
+    PYTHONPATH=. python benchmarks/claims.py run degradation
+    PYTHONPATH=. python benchmarks/claims.py run batch_norm
+    PYTHONPATH=. python benchmarks/claims.py run gap_vs_fc
+    PYTHONPATH=. python benchmarks/claims.py run dense_connectivity
+    PYTHONPATH=. python benchmarks/claims.py docs
 """
 
 
@@ -389,7 +400,8 @@ def write_docs(results, doc_path=DOC, plots_dir=PLOTS):
             f"## {claim.title}\n\nPaper: {claim.paper}.\n\nClaim: {claim.statement}\n\nReductions: {claim.reductions}\n\n"
             f"Machine: {entry['machine']['cpu']}, {entry['machine']['cores']} cores, shared (1-minute load average "
             f"during the epochs: {_load_range(rows)}); collected {entry['date']}; {finished} of {planned} runs "
-            f"finished.\n\n{claim_table(name, rows)}\n\n"
+            f"finished, their epochs taking {sum(r['cpu_seconds'] for r in rows) / 60:.1f} CPU-minutes and "
+            f"{sum(r['wall_seconds'] for r in rows) / 60:.1f} minutes of wall time in all.\n\n{claim_table(name, rows)}\n\n"
             f"![{claim.title}]({os.path.relpath(plot, os.path.dirname(doc_path))})\n\n"
             f"<!-- claims-{name}-verdict:start -->\n<!-- claims-{name}-verdict:end -->\n")
     text = "\n".join(sections)
