@@ -329,21 +329,22 @@ def claim_plot(name, rows, path):
 
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))
     if name == "dense_connectivity":
-        for label, group in _by_label(rows).items():
-            accuracies = [r["holdout_accuracy"] for r in group if r["holdout_accuracy"] is not None]
-            if not accuracies:
-                continue
-            errors = 100 * (1 - np.array(accuracies))
-            marker = "s" if label.startswith("densenet") else "o"
-            axes[0].errorbar(group[0]["parameters"], errors.mean(), yerr=[[errors.mean() - errors.min()],
-                             [errors.max() - errors.mean()]], marker=marker, capsize=3, label=label)
-        axes[0].set_xscale("log")
-        axes[0].set_xlabel("parameters")
-        axes[0].set_ylabel("holdout error % (mean, range over seeds)")
-        axes[0].grid(alpha=0.3)
-        axes[0].legend(fontsize=8)
-        _curves(axes[1], rows, "val_accuracy")
-        axes[1].set_ylabel("validation error %")
+        for axis, (what, error_of) in zip(axes, (
+                ("holdout error %", lambda r: None if r["holdout_accuracy"] is None else 1 - r["holdout_accuracy"]),
+                ("final training error %", lambda r: 1 - r["history"][-1]["accuracy"] if r["history"] else None))):
+            for label, group in _by_label(rows).items():
+                errors = 100 * np.array([e for e in map(error_of, group) if e is not None])
+                if not errors.size:
+                    continue
+                axis.errorbar(group[0]["parameters"], errors.mean(), yerr=[[errors.mean() - errors.min()],
+                              [errors.max() - errors.mean()]], marker="s" if label.startswith("densenet") else "o",
+                              capsize=3, label=label)
+            axis.set_xscale("log")
+            axis.set_yscale("log")
+            axis.set_xlabel("parameters")
+            axis.set_ylabel(f"{what} (mean, range over seeds)")
+            axis.grid(alpha=0.3)
+            axis.legend(fontsize=8)
     else:
         _curves(axes[0], rows, "accuracy")
         axes[0].set_ylabel("training error % (running mean over each epoch)")
@@ -369,7 +370,10 @@ builders and knobs; settings (width, epochs, recipe) were fixed before the runs 
 claims together fit about an hour of a 2-core CPU shared with other jobs: the reductions are listed per claim.
 Figures are mean ± half the range over the seeds; the curves show the mean with the range as a band.
 Training error is Keras' running mean over each epoch (as the papers' training curves), with dropout and
-batch statistics in training mode. The holdout is scored with the weights after the last epoch.
+batch statistics in training mode. The holdout is scored with the weights after the last epoch. Keras'
+BatchNormalization updates its moving averages with momentum 0.99 (Torch, which the ResNet and DenseNet papers
+used, with 0.9), so after the few hundred steps of these runs the averages likely still lag the weights: the
+validation error of the batch-norm networks trails their training error for several epochs.
 
 Reproduce (each `run` resumes killed runs and skips finished ones, then rewrites its section, plot and the
 README table; `docs` rewrites them from whatever runs exist):
