@@ -39,6 +39,28 @@ def densenet_parameters(blocks, growth_rate=32, compression=0.5, bottleneck=True
     return total + 4 * maps + maps * classes + classes
 
 
+def cifar_densenet_parameters(blocks, growth_rate=12, compression=0.5, bottleneck=True, classes=10, channels=3,
+                              moving_statistics=True):
+    """Section 3, CIFAR: a 3x3 convolution of 2k maps (DenseNet-BC; 16 otherwise) straight into the first dense
+    block; dense layers and transitions as `densenet_parameters`; a final BN and the FC classifier."""
+    k = growth_rate
+    bn = 4 if moving_statistics else 2
+    maps = 2 * k if bottleneck and compression < 1 else 16
+    total = 9 * channels * maps
+    for index, layers_in_block in enumerate(blocks):
+        for _ in range(layers_in_block):
+            if bottleneck:
+                total += bn * maps + maps * 4 * k + bn * 4 * k + 9 * 4 * k * k
+            else:
+                total += bn * maps + 9 * maps * k
+            maps += k
+        if index < len(blocks) - 1:
+            reduced = int(maps * compression)
+            total += bn * maps + maps * reduced
+            maps = reduced
+    return total + bn * maps + maps * classes + classes
+
+
 # Batch-norm channels of ResNet-18 / 34 (one per convolution output channel): conv1 64; per stage
 # blocks x 2 x width, plus the width again for the projection of stages conv3-conv5.
 RESNET18_BN_CHANNELS = 64 + 2 * 2 * 64 + (2 * 2 * 128 + 128) + (2 * 2 * 256 + 256) + (2 * 2 * 512 + 512)  # 4,800

@@ -212,6 +212,14 @@ CASES = [
     pytest.param(NiN, dict(stage_blocks=(2, 1, 4, 1), width_multiplier=0.125, classes=CLASSES), (32, 32, 3),
                  count_parameters(32, 3, nin_imagenet_layers(((12, 12), (32,), (48, 48, 48, 48), (128,)), CLASSES)),
                  id="nin-imagenet"),
+    # NiN with the fully connected head of section 4.6: the classifier convolution gives way to flatten, a hidden
+    # layer and the classifier; 32 -> 16 -> 8 after the first two blocks' poolings.
+    pytest.param(NiNCifar, dict(stage_blocks=(1, 1, 1), width_multiplier=0.0625, head="fc", dense_units=32),
+                 (32, 32, 3),
+                 count_parameters(32, 3, nin_cifar_layers(((12,), (12,), (12,)), CLASSES)[:-1]
+                                  + [("pool", 3, 2, "same"), ("pool", 3, 2, "same"), ("flatten",), ("dense", 32),
+                                     ("dense", CLASSES)]),
+                 id="nin-cifar-fc-head"),
     # All-Conv (stage_blocks [1, 4] x 2, width_multiplier [0.0625, 2.0] of 96/192 and the top's 192)
     pytest.param(AllCNNC, dict(stage_blocks=(1, 1), width_multiplier=0.0625), (16, 16, 3),
                  count_parameters(16, 3, allconv_layers([[(3, 6)], [(3, 12)]], "all", 12, CLASSES)),
@@ -285,6 +293,8 @@ BAD_KNOBS = [
     (NiNCifar, dict(stage_blocks=(3, 7, 2)), ValueError, r"stage_blocks must be a tuple of 3 integers in \[1, 6\]"),
     (NiNCifar, dict(width_multiplier=0.0), ValueError, r"width_multiplier must be a number in \[0.0625, 2.0\]"),
     (NiN, dict(variant="mnist"), ValueError, r"variant must be one of 'imagenet', 'cifar'; got 'mnist'"),
+    (NiNCifar, dict(head="max"), ValueError, r"head must be one of 'gap', 'fc'; got 'max'"),
+    (NiNCifar, dict(head="fc", dense_units=0), ValueError, r"dense_units must be an integer >= 1; got 0"),
     (AllConvNet, dict(stage_blocks=(2, 2, 2)), ValueError, r"stage_blocks must be a tuple of 2 integers .* 3 entries"),
     (AllCNNC, dict(stage_blocks=(5, 1)), ValueError, r"stage_blocks must be a tuple of 2 integers in \[1, 4\]"),
     (AllCNNA, dict(width_multiplier=-0.5), ValueError, r"width_multiplier must be a number in \[0.0625, 2.0\]"),

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 from helpers import convert_builtin_tflite, infer, run_tflite, save_legacy_h5_weights
-from reference_resnet_densenet import cifar_resnet_parameters, densenet_parameters
+from reference_resnet_densenet import cifar_densenet_parameters, cifar_resnet_parameters, densenet_parameters
 from test_application import recorded_get_file  # noqa: F401  (fixture)
 
 import keras_cnns
@@ -124,6 +124,31 @@ def test_cifar_resnets_match_the_papers_table_6():
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     assert trainable == cifar_resnet_parameters(20, conv_bias=False, moving_statistics=False) == 269_722
     assert model.input_shape == (None, 32, 32, 3) and model.output_shape == (None, 10)
+
+
+def test_cifar_densenet_bc_matches_the_papers_table_2():
+    # DenseNet-BC (L = 100, k = 12): 0.8M parameters (gamma/beta only), 100 weighted layers, 32x32 -> 8x8.
+    model = densenet.DenseNet(variant="cifar")
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert trainable == cifar_densenet_parameters((16, 16, 16), moving_statistics=False)
+    assert round(trainable, -5) == 0.8e6
+    assert model.count_params() == cifar_densenet_parameters((16, 16, 16))
+    assert _weighted_depth(model) == 100
+    assert model.name == "densenet_bc100_k12"
+    assert model.input_shape == (None, 32, 32, 3) and model.output_shape == (None, 10)
+    features = densenet.DenseNet(variant="cifar", stage_blocks=(2, 2, 2), include_top=False, input_shape=(32, 32, 3))
+    assert features.output_shape == (None, 8, 8, 48)  # 24 + 2 x 12 maps, halved by each transition
+
+
+def test_cifar_densenet_stem_has_16_maps_unless_bc_and_small_grids_are_refused():
+    plain = densenet.DenseNet(variant="cifar", stage_blocks=(3, 3, 3), growth_rate=12, compression=1.0,
+                              bottleneck=False, input_shape=(16, 16, 1))
+    assert plain.get_layer("conv1_conv").filters == 16
+    assert plain.count_params() == cifar_densenet_parameters((3, 3, 3), 12, 1.0, False, channels=1)
+    with pytest.raises(ValueError, match=r"input_shape must be at least 4x4"):
+        densenet.DenseNet(variant="cifar", input_shape=(3, 3, 3), include_top=False)
+    with pytest.raises(ValueError, match=r"variant must be one of 'imagenet', 'cifar'; got 'mnist'"):
+        densenet.DenseNet(variant="mnist")
 
 
 # Projections of option B where the shape changes: a 1x1 conv (weights + bias) and batch norm (4 per channel).

@@ -12,6 +12,10 @@ graph as keras.applications (same layer names and order), so its weights files l
 
 `DenseNet` is the family's design space: `stage_blocks` (dense layers per dense block), `growth_rate` (k),
 `compression` (theta), `bottleneck` and `width_multiplier` (which scales k, and with it every layer's maps).
+`variant="cifar"` builds the paper's CIFAR networks (section 3, "Implementation details"): a 3x3 convolution
+of 2k maps (16 unless bottleneck and compression, DenseNet-BC) on 32x32 inputs, no pooling before the first
+of three dense blocks; DenseNet-BC with L layers has (L - 4) / 6 dense layers per block (k = 12, L = 100 by
+default: 0.8M parameters, Table 2).
 """
 
 import dataclasses
@@ -21,7 +25,7 @@ from keras import layers
 from keras_cnns.application import (ImagenetWeights, WeightsFile, application_arguments, build_application,
                                     decode_predictions, preprocess_with)
 from keras_cnns.blocks import scale_filters
-from keras_cnns.checks import check_int_sequence, renamed_argument
+from keras_cnns.checks import check_choice, check_int_sequence, renamed_argument
 from keras_cnns.registry import Knob, Paper, Spec, preset, register, register_builder
 
 __all__ = ["DenseNet", "DenseNet121", "DenseNet169", "DenseNet201", "DenseNet264"]
@@ -30,6 +34,9 @@ PAPER = Paper("Densely Connected Convolutional Networks", 2016, "https://arxiv.o
 
 # Table 1: dense layers per dense block.
 IMAGENET_BLOCKS = {121: (6, 12, 24, 16), 169: (6, 12, 32, 32), 201: (6, 12, 48, 32), 264: (6, 12, 64, 48)}
+CIFAR_BLOCKS = (16, 16, 16)  # DenseNet-BC (L = 100, k = 12)
+CIFAR_GROWTH_RATE = 12
+VARIANTS = ("imagenet", "cifar")
 MAX_DENSE_BLOCKS = 5  # each dense block but the last halves the grid: 5 blocks need 64x64 inputs
 BN_EPSILON = 1.001e-5  # keras.applications' value, so its weights give the same outputs
 
@@ -37,6 +44,13 @@ SPECS = {
     "imagenet": Spec("densenet", PAPER, default_size=224, min_size=32, preprocessing="torch", knobs=(
         Knob("stage_blocks", "int_tuple", low=1, high=64, length=4, default=IMAGENET_BLOCKS[121]),
         Knob("growth_rate", "int", low=1, high=64, default=32),
+        Knob("compression", "float", low=0.1, high=1.0, default=0.5),
+        Knob("width_multiplier", "float", low=0.0625, high=4.0, default=1.0),
+        Knob("bottleneck", "bool", default=True),
+    )),
+    "cifar": Spec("densenet", PAPER, default_size=32, min_size=4, preprocessing="torch", knobs=(
+        Knob("stage_blocks", "int_tuple", low=1, high=64, length=3, default=CIFAR_BLOCKS),
+        Knob("growth_rate", "int", low=1, high=64, default=CIFAR_GROWTH_RATE),
         Knob("compression", "float", low=0.1, high=1.0, default=0.5),
         Knob("width_multiplier", "float", low=0.0625, high=4.0, default=1.0),
         Knob("bottleneck", "bool", default=True),
@@ -99,13 +113,22 @@ def transition_layer(x, compression, name):
     return layers.AveragePooling2D(2, strides=2, name=f"{name}_pool")(x)
 
 
-def _densenet_body(blocks, growth_rate, compression, bottleneck):
+def cifar_stem_filters(growth_rate, compression, bottleneck):
+    """The CIFAR stem's maps: 2k for DenseNet-BC, 16 otherwise (section 3)."""
+    return 2 * growth_rate if bottleneck and compression < 1 else 16
+
+
+def _densenet_body(variant, blocks, growth_rate, compression, bottleneck):
     def body(x):
-        x = layers.ZeroPadding2D(3, name="conv1_pad")(x)
-        x = layers.Conv2D(2 * growth_rate, 7, strides=2, use_bias=False, name="conv1_conv")(x)
-        x = bn_relu(x, "conv1")
-        x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
-        x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+        if variant == "cifar":  # the first dense layer's BN-ReLU follows the stem directly
+            x = layers.Conv2D(cifar_stem_filters(growth_rate, compression, bottleneck), 3, padding="same",
+                              use_bias=False, name="conv1_conv")(x)
+        else:
+            x = layers.ZeroPadding2D(3, name="conv1_pad")(x)
+            x = layers.Conv2D(2 * growth_rate, 7, strides=2, use_bias=False, name="conv1_conv")(x)
+            x = bn_relu(x, "conv1")
+            x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+            x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
         for index, layers_in_block in enumerate(blocks):
             x = dense_block(x, layers_in_block, growth_rate, bottleneck, name=f"conv{index + 2}")
             if index < len(blocks) - 1:
@@ -116,10 +139,10 @@ def _densenet_body(blocks, growth_rate, compression, bottleneck):
     return body
 
 
-def _validate_stage_blocks(argument, stage_blocks):
-    """Dense layers per block: 1 to MAX_DENSE_BLOCKS blocks, each in the knob's range (the knob's length, 4, is
-    the paper's layout a search draws from)."""
-    knob = SPECS["imagenet"].knob("stage_blocks")
+def _validate_stage_blocks(argument, stage_blocks, variant="imagenet"):
+    """Dense layers per block: 1 to MAX_DENSE_BLOCKS blocks, each in the knob's range (the knob's length, 4 or 3,
+    is the paper's layout a search draws from)."""
+    knob = SPECS[variant].knob("stage_blocks")
     stage_blocks = check_int_sequence(argument, stage_blocks, min_value=knob.low)
     if len(stage_blocks) > MAX_DENSE_BLOCKS:
         raise ValueError(f"{argument} must have 1 to {MAX_DENSE_BLOCKS} entries (dense blocks; the paper has 4), "
@@ -134,12 +157,13 @@ def DenseNet(
     input_tensor=None,
     input_shape=None,
     pooling=None,
-    classes=1000,
+    classes=None,
     classifier_activation="softmax",
     name=None,
     *,
+    variant="imagenet",
     stage_blocks=None,
-    growth_rate=32,
+    growth_rate=None,
     compression=0.5,
     bottleneck=True,
     width_multiplier=1.0,
@@ -148,10 +172,15 @@ def DenseNet(
     """Instantiates a DenseNet with any number of dense blocks, layers and maps.
 
     Args:
+        variant: "imagenet" (7x7/2 convolution and 3x3/2 max pooling stem, 224x224 inputs, 1000 classes by
+            default) or "cifar" (a 3x3 convolution, 32x32 inputs, 10 classes; DenseNet-BC-100 with k = 12 by
+            default).
         stage_blocks: dense layers in each dense block, each in [1, 64]; 1 to 5 blocks (the paper's Table 1 has
             4: 121 = (6, 12, 24, 16), the default, 169 = (6, 12, 32, 32), 201 = (6, 12, 48, 32),
-            264 = (6, 12, 64, 48)). `blocks` is its deprecated name.
-        growth_rate: k, the maps each dense layer adds (the stem has 2k, a bottleneck 4k), in [1, 64].
+            264 = (6, 12, 64, 48); "cifar": 3 blocks of (L - 4) / 6 for DenseNet-BC-L, (16, 16, 16) by
+            default). `blocks` is its deprecated name.
+        growth_rate: k, the maps each dense layer adds (the stem has 2k, a bottleneck 4k), in [1, 64]; 32
+            ("imagenet") or 12 ("cifar") by default.
         compression: theta, the fraction of maps a transition layer keeps, in [0.1, 1.0] (1 = no compression;
             at least one map is kept).
         bottleneck: the 1x1 convolution of 4k maps before each 3x3 convolution ("B" of DenseNet-BC).
@@ -160,27 +189,36 @@ def DenseNet(
         The other arguments are keras.applications'; `weights="imagenet"` loads its files for the 121,
         169 and 201 layer networks with the default k, theta, bottleneck and width.
     """
-    spec = SPECS["imagenet"]
+    variant = check_choice("variant", variant, VARIANTS)
+    spec = SPECS[variant]
     stage_blocks_argument = "blocks" if blocks is not None else "stage_blocks"
     stage_blocks = renamed_argument("blocks", "stage_blocks", blocks, stage_blocks)
     stage_blocks = spec.knob("stage_blocks").default if stage_blocks is None else _validate_stage_blocks(
-        stage_blocks_argument, stage_blocks)
+        stage_blocks_argument, stage_blocks, variant)
+    growth_rate = spec.knob("growth_rate").default if growth_rate is None else growth_rate
     growth_rate = scale_filters(spec.knob("growth_rate").validate(growth_rate),
                                 spec.knob("width_multiplier").validate(width_multiplier))
     compression = spec.knob("compression").validate(compression)
     bottleneck = spec.knob("bottleneck").validate(bottleneck)
     # Weighted layers: one (two with the bottleneck) per dense layer, one per transition, stem and classifier.
     depth = sum(stage_blocks) * (2 if bottleneck else 1) + (len(stage_blocks) - 1) + 2
-    keras_applications_graph = (growth_rate == 32 and compression == 0.5 and bottleneck
+    imagenet = variant == "imagenet"
+    keras_applications_graph = (imagenet and growth_rate == 32 and compression == 0.5 and bottleneck
                                 and stage_blocks in IMAGENET_WEIGHTS)
-    default_name = f"densenet{depth}" if (growth_rate, compression, bottleneck) == (32, 0.5, True) else (
-        f"densenet{depth}_k{growth_rate}_c{compression:g}{'' if bottleneck else '_nobottleneck'}")
+    if imagenet:
+        default_name = f"densenet{depth}" if (growth_rate, compression, bottleneck) == (32, 0.5, True) else (
+            f"densenet{depth}_k{growth_rate}_c{compression:g}{'' if bottleneck else '_nobottleneck'}")
+    else:
+        default_name = (f"densenet_bc{depth}_k{growth_rate}" if bottleneck and compression == 0.5 else
+                        f"densenet{depth}_cifar_k{growth_rate}_c{compression:g}{'' if bottleneck else '_nobottleneck'}")
     name = name or default_name
+    classes = classes if classes is not None else (1000 if imagenet else 10)
     return build_application(
-        _densenet_body(stage_blocks, growth_rate, compression, bottleneck),
+        _densenet_body(variant, stage_blocks, growth_rate, compression, bottleneck),
         spec=spec,
-        # Each transition and the stem halve the grid twice: 2 ** (blocks + 1) pixels make one output pixel.
-        min_size=2 ** (len(stage_blocks) + 1),
+        # Each transition halves the grid, the ImageNet stem twice: 2 ** (blocks + 1) pixels (2 ** (blocks - 1)
+        # for "cifar") make one output pixel.
+        min_size=2 ** (len(stage_blocks) + (1 if imagenet else -1)),
         imagenet_weights=IMAGENET_WEIGHTS[stage_blocks] if keras_applications_graph else None,
         **application_arguments(locals()),
     )

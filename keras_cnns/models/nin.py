@@ -10,14 +10,16 @@ positions), dropout on the outputs of all but the last block, and no fully conne
 `NiN(variant="cifar")` (`NiNCifar`) is the paper's CIFAR-10 network (32x32, 0.97M parameters with 10 classes).
 
 The design space: `stage_blocks` sets the convolutions of each mlpconv block (its spatial convolution and the
-1x1 convolutions after it), `width_multiplier` every convolution's filters.
+1x1 convolutions after it), `width_multiplier` every convolution's filters. `head="fc"` swaps the global
+average pooling head for a fully connected one (flatten, one hidden layer of `dense_units` with dropout, the
+classifier), the baseline of the paper's section 4.6 (Table 5).
 """
 
 from keras import layers
 
 from keras_cnns.application import application_arguments, build_application, preprocess_with
-from keras_cnns.blocks import global_average_classifier_head, scale_filters
-from keras_cnns.checks import check_choice, check_rate, renamed_argument
+from keras_cnns.blocks import fully_connected_head, global_average_classifier_head, scale_filters
+from keras_cnns.checks import check_choice, check_int, check_rate, renamed_argument
 from keras_cnns.registry import Knob, Paper, Spec, preset, register, register_builder
 
 __all__ = ["NiN", "NiNCifar"]
@@ -40,6 +42,7 @@ BLOCKS = {
     ),
 }
 VARIANTS = tuple(BLOCKS)
+HEADS = ("gap", "fc")
 STAGE_BLOCKS = {variant: tuple(1 + len(block[3]) for block in blocks) for variant, blocks in BLOCKS.items()}
 
 SPECS = {
@@ -106,6 +109,8 @@ def NiN(
     stage_blocks=None,
     width_multiplier=1.0,
     dropout=0.5,
+    head="gap",
+    dense_units=1024,
     dataset=None,
 ):
     """Instantiates Network in Network of any depth and width (the ImageNet network by default).
@@ -119,7 +124,11 @@ def NiN(
             block's classifier convolution is not counted. Extra 1x1 convolutions repeat the block's last width.
         width_multiplier: scales every convolution's filters but the classifier's, in [0.0625, 2.0] (1.0 is
             the paper).
-        dropout: dropout rate after each mlpconv block but the last.
+        dropout: dropout rate after each mlpconv block but the last (and after the hidden layer of `head="fc"`).
+        head: "gap" (the paper: a 1x1 convolution with one map per class, then global average pooling) or "fc"
+            (the paper's baseline in section 4.6: the last block's maps flattened into a fully connected layer
+            of `dense_units` ReLU units with dropout, then the classifier).
+        dense_units: width of the hidden layer of `head="fc"`, at least 1 (unused with "gap").
         The other arguments are keras.applications'; `include_top=False` returns the last mlpconv
         block's feature maps (before the per-class 1x1 convolution).
     """
@@ -130,13 +139,16 @@ def NiN(
     stage_blocks = spec.knob("stage_blocks").validate(STAGE_BLOCKS[variant] if stage_blocks is None else stage_blocks)
     width_multiplier = spec.knob("width_multiplier").validate(width_multiplier)
     check_rate("dropout", dropout)
+    check_choice("head", head, HEADS)
+    check_int("dense_units", dense_units, min_value=1)
     imagenet = variant == "imagenet"
     classes = classes if classes is not None else (1000 if imagenet else 10)
-    name = name or ("nin" if imagenet else "nin_cifar")
+    name = name or ("nin" if imagenet else "nin_cifar") + ("_fc" if head == "fc" else "")
     return build_application(
         _nin_body(variant, stage_blocks, width_multiplier, dropout),
         spec=spec,
-        head=global_average_classifier_head,
+        head=global_average_classifier_head if head == "gap" else fully_connected_head(
+            dropout, units=dense_units, names=("fc1",)),
         **application_arguments(locals()),
     )
 
