@@ -23,7 +23,6 @@ import datetime
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
@@ -33,7 +32,9 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 from keras_cnns.files import atomic_path, read_json, replace_between_markers, write_json  # noqa: E402
+from train_lenet import machine  # noqa: E402
 
 DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "data", "mnist-t10k")
 DEFAULT_RUNS = os.path.join(ROOT, "runs", "claims")
@@ -143,15 +144,6 @@ CLAIMS = {
 
 # ----------------------------------------------------------------------------------------------------------
 # Running
-
-
-def machine():
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    except OSError:
-        lscpu = ""
-    model = re.search(r"Model name:\s*(.+)", lscpu)
-    return {"cpu": model.group(1).strip() if model else "unknown", "cores": os.cpu_count()}
 
 
 class EpochTimes(keras.callbacks.Callback):

@@ -126,6 +126,18 @@ def compare(model, path, data, batch_size: int = 256) -> dict:
     return report
 
 
+def invoke_seconds(interpreter, runs: int, warmup: int) -> list[float]:
+    """Seconds of each of `runs` invocations of a ready `interpreter`, after `warmup` untimed ones."""
+    for _ in range(warmup):
+        interpreter.invoke()
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        interpreter.invoke()
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
 def benchmark(path, threads: int = 1, runs: int = 100, warmup: int = 10, seed: int = 0) -> dict:
     """Batch-1 latency of a `.tflite` file under LiteRT (random input), and its size.
 
@@ -143,13 +155,7 @@ def benchmark(path, threads: int = 1, runs: int = 100, warmup: int = 10, seed: i
         detail = interpreter.get_input_details()[0]
     rng = np.random.default_rng(seed)
     interpreter.set_tensor(detail["index"], _quantize(rng.random(detail["shape"], dtype=np.float32), detail))
-    for _ in range(warmup):
-        interpreter.invoke()
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        interpreter.invoke()
-        timings.append(1000 * (time.perf_counter() - start))
+    timings = [1000 * seconds for seconds in invoke_seconds(interpreter, runs, warmup)]
     size = len(path) if isinstance(path, (bytes, bytearray)) else os.path.getsize(path)
     return {"path": None if isinstance(path, (bytes, bytearray)) else os.fspath(path), "size_bytes": size,
             "threads": threads, "runs": runs, "median_ms": float(np.median(timings)),

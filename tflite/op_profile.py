@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import copy
 import os
-import time
 import warnings
 
 import numpy as np
 
 from keras_cnns.checks import check_int
+from tflite.litert import invoke_seconds
 
 DELEGATE_NODE = "DELEGATE"  # the op name of the node a delegate kernel put in place of the operator
 
@@ -121,15 +121,6 @@ def _random_like(detail, rng) -> np.ndarray:
     return rng.integers(info.min, info.max, size=detail["shape"], endpoint=True).astype(dtype)
 
 
-def _time_invoke(interpreter, runs: int, warmup: int) -> float:
-    for _ in range(warmup):
-        interpreter.invoke()
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        interpreter.invoke()
-        timings.append(time.perf_counter() - start)
-    return float(np.median(timings)) * 1e6
 
 
 def op_timings(model, threads: int = 2, runs: int = 30, warmup: int = 3, seed: int = 0) -> list[dict]:
@@ -163,6 +154,6 @@ def op_timings(model, threads: int = 2, runs: int = 30, warmup: int = 3, seed: i
         rows.append({"index": index, "op": flatbuffer_utils.opcode_to_name(model, op.opcodeIndex),
                      "output": name, "shape": [int(d) for d in shape],
                      "dtype": flatbuffer_utils.type_to_name(output.type).lower(), "xnnpack": delegated,
-                     "median_us": _time_invoke(interpreter, runs, warmup)})
+                     "median_us": float(np.median(invoke_seconds(interpreter, runs, warmup))) * 1e6})
     return rows
 
