@@ -59,11 +59,13 @@ class HardwareAwareMixin:
     """Added in front of a keras-tuner tuner class: hardware figures per trial, pre-training rejection,
     a time budget (no trial starts after `deadline`, a `time.monotonic()` value) and a progress callback."""
 
+    strip_metadata = False  # sizes of files without tensor names and conversion metadata
+    arena_hint = None  # the arena of the trial's untrained copy: that of the trained model too
+
     def __init__(self, hypermodel, *, constraints=None, representative_images=None, latency_runs=LATENCY_RUNS,
                  micro=False, strip_metadata=False, deadline=None, progress=None, **kwargs):
         self.constraints = dict(constraints or {})
         self.strip_metadata = strip_metadata
-        self.arena_hint = None  # the arena of the trial's untrained copy: that of the trained model too
         self.representative_images = representative_images
         self.latency_runs = latency_runs
         self.micro = micro
