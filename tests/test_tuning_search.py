@@ -135,6 +135,11 @@ def test_a_search_killed_mid_trial_resumes_without_losing_a_trial(tmp_path, tune
     result = search((x[:IMAGES], y[:IMAGES]), **arguments)
     after = {t["trial_id"]: t["val_accuracy"] for t in result.trials if t["status"] == "COMPLETED"}
     assert {trial_id: after[trial_id] for trial_id in before} == before
-    assert set(killed) <= set(after)  # the interrupted trial ran again
+    # A trial may end FAILED instead of COMPLETED (as a configuration LiteRT cannot prepare does): once in CI a
+    # bayesian search ended with trials 1 and 2 COMPLETED and trial 0 not. It ended all the same, and counts
+    # against max_trials as keras-tuner counts it; no trial may be left RUNNING or missing.
+    ended = {t["trial_id"] for t in result.trials if t["status"] in ("COMPLETED", "FAILED", "INVALID")}
+    assert set(killed) <= ended  # the interrupted trial ran again
+    assert not trials_by_status(project, "RUNNING")
     if tuner != "hyperband":  # Hyperband's brackets, not max_trials, set how many trials it runs
-        assert len(after) == 3
+        assert len(ended) == 3
