@@ -90,10 +90,9 @@ def micro_scores(model, calibration, test_images, test_labels) -> dict:
             "tflm_holdout_accuracy": float(np.mean(outputs.argmax(-1) == test_labels))}
 
 
-def retrain_and_score(build, dataset, epochs, folder, calibration, learning_rate=None) -> dict:
+def retrain_and_score(build, dataset, epochs, folder, calibration) -> dict:
     """`build()` trained `epochs` on all of `dataset.train`, exported to stripped int8 and scored on its test split."""
-    result = train(lambda **_: build(), dataset, recipe="modern", epochs=epochs, out_dir=folder, verbose=0,
-                   learning_rate=learning_rate)
+    result = train(lambda **_: build(), dataset, recipe="modern", epochs=epochs, out_dir=folder, verbose=0)
     path = os.path.join(folder, "model_int8.tflite")
     size = tflite.export(result["model"], path, "int8", representative_data=calibration,
                          strip_metadata=True)["size_bytes"]
