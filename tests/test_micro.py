@@ -85,6 +85,34 @@ def test_arena_search_finds_a_size_that_works_while_1kb_less_fails(int8_file):
         tflite.micro_report(int8_file, arena_hint=0)
 
 
+def test_a_hint_that_is_not_exact_still_bounds_the_arena_search(int8_file, monkeypatch):
+    from tflite import micro
+
+    tried = []
+    try_arena = micro._Prober.try_arena
+
+    def counting(self, arena_bytes, inputs_path=None):
+        if inputs_path is None:
+            tried.append(arena_bytes)
+        return try_arena(self, arena_bytes, inputs_path)
+
+    monkeypatch.setattr(micro._Prober, "try_arena", counting)
+    arena = tflite.micro_report(int8_file)["arena_bytes"]
+    unhinted = list(tried)
+    assert unhinted[0] == micro.MIN_ARENA_SEARCH_START
+    for hint in (arena - 300, arena + 300):
+        tried.clear()
+        assert tflite.micro_report(int8_file, arena_hint=hint)["arena_bytes"] == arena
+        assert tried[0] == hint and micro.MIN_ARENA_SEARCH_START not in tried, (hint, tried)
+    # Too small a hint is a lower bound: the search doubles from it instead of from 1 KiB.
+    tried.clear()
+    tflite.micro_report(int8_file, arena_hint=arena - 300)
+    assert min(tried) == arena - 300 and len(tried) < len(unhinted), (tried, unhinted)
+    tried.clear()
+    tflite.micro_report(int8_file, arena_hint=arena)
+    assert tried == [arena, arena - 1]
+
+
 def test_micro_and_litert_outputs_agree_on_int8_inputs(int8_file):
     from tflite_micro.python.tflite_micro import runtime
 

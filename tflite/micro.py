@@ -147,27 +147,31 @@ class _Prober:
 def _smallest_arena(flatbuffer: bytes, max_arena_bytes: int, hint: int | None = None) -> _Attempt:
     """The smallest size that allocates (one byte less fails), or the failed attempt that says why none did.
     Doubling from 1 KiB finds a size that allocates, bisection the smallest (what fits in an arena fits in a
-    larger one). A `hint` (the arena of a model of the same tensor shapes) is tried first, with one byte less."""
+    larger one). A `hint` (the arena of a model of the same tensor shapes) is tried first, with one byte less:
+    where it is not exact, it still bounds the search (from above if it allocates, from below if not)."""
     prober = _Prober(flatbuffer)
     try:
+        low, size, works = 0, MIN_ARENA_SEARCH_START, None
         if hint is not None and MIN_ARENA_SEARCH_START <= hint <= max_arena_bytes:
             hinted = prober.try_arena(hint)
             if hinted.allocates:
                 below = prober.try_arena(hint - 1)
                 if not below.allocates:
                     return hinted
-        low, size = 0, MIN_ARENA_SEARCH_START
-        while True:
+                works = below
+            elif (hinted.out_of_memory or hinted.crash_signal) and not hinted.missing_op:
+                low, size = hint, 2 * hint
+        while works is None:
             attempt = prober.try_arena(min(size, max_arena_bytes))
             if attempt.allocates:
-                break
+                works = attempt
+                continue
             # Some kernels crash instead of reporting an allocation that failed in their set-up (a LeNet-5 did in
             # 4 KiB and allocated in 16): a larger arena is tried after a crash too.
             too_small = attempt.out_of_memory or attempt.crash_signal
             if attempt.missing_op or not too_small or attempt.arena_bytes >= max_arena_bytes:
                 return attempt
             low, size = attempt.arena_bytes, size * 2
-        works = attempt
         while works.arena_bytes - low > 1:
             trial = prober.try_arena((low + works.arena_bytes) // 2)
             if trial.allocates:
