@@ -37,7 +37,12 @@ PROFILED = ("none", "int8")  # the files whose operators are timed one by one
 # --int8-options adds the other int8 exports `tflite.export` offers, timed in the same alternating rounds.
 EXPORTS = {"none": dict(quantization="none"), "int8": dict(quantization="int8"),
            "int8_per_tensor": dict(quantization="int8", per_channel=False),
-           "int8_io": dict(quantization="int8", int8_io=True)}
+           "int8_io": dict(quantization="int8", int8_io=True),
+           "int8_dense_dw": dict(quantization="int8", dense_depthwise_channels=8),
+           "int8_io_dense_dw": dict(quantization="int8", int8_io=True, dense_depthwise_channels=8)}
+INT8_OPTIONS = ("int8_per_tensor", "int8_io", "int8_dense_dw", "int8_io_dense_dw")
+COLUMN_NAMES = {"int8": "int8", "int8_per_tensor": "int8 per-tensor", "int8_io": "int8 I/O",
+                "int8_dense_dw": "int8 dense dw", "int8_io_dense_dw": "int8 I/O + dense dw"}
 SLOW_OPERATORS = 4  # operator types listed per model in the markdown (all are in the JSON)
 
 
@@ -56,7 +61,7 @@ def measure(name, calibration, args, folder):
     model = keras_cnns.get_model(name)
     row = {"name": name, "parameters": info["parameters"], "flops": info["flops"], "load_before": os.getloadavg()[0]}
     paths = {}
-    for export in (*PROFILED, *(("int8_per_tensor", "int8_io") if args.int8_options else ())):
+    for export in (*PROFILED, *(INT8_OPTIONS if args.int8_options else ())):
         paths[export] = os.path.join(folder, f"{name}_{export}.tflite")
         settings = dict(EXPORTS[export])
         quantization = settings.pop("quantization")
@@ -112,15 +117,19 @@ def latency_table(rows, args, samples) -> list[str]:
             f"**{int8['best_ms'] / fp32['best_ms']:.2f}** |"
         )
     if "int8_io" in rows[0]:
+        exports = ("int8", *(export for export in INT8_OPTIONS if export in rows[0]))
         lines += ["", "The other int8 exports, timed in the same alternating rounds: latency / fp32 latency, median "
-                  "(best) as above, for per-tensor weight scales (`per_channel=False`) and int8 input/output tensors "
-                  "(`int8_io=True`, no QUANTIZE/DEQUANTIZE at the ends).", "",
-                  "| model | int8 | int8 per-tensor | int8 I/O |", "|---|---:|---:|---:|"]
+                  "(best) as above, for per-tensor weight scales (`per_channel=False`), int8 input/output tensors "
+                  "(`int8_io=True`, no QUANTIZE/DEQUANTIZE at the ends) and depthwise convolutions of at most 8 "
+                  "channels exported as a dense CONV_2D (`dense_depthwise_channels=8`; \"dense dw\"), alone and with "
+                  "int8 I/O.", "",
+                  "| model | " + " | ".join(COLUMN_NAMES[export] for export in exports) + " |",
+                  "|---|" + "---:|" * len(exports)]
         for row in rows:
             fp32 = row["none"]
             lines.append(f"| {row['name']} | " + " | ".join(
                 f"{row[export]['median_ms'] / fp32['median_ms']:.2f} ({row[export]['best_ms'] / fp32['best_ms']:.2f})"
-                for export in ("int8", "int8_per_tensor", "int8_io")) + " |")
+                for export in exports) + " |")
     return lines
 
 

@@ -87,3 +87,43 @@ def test_op_timings_tell_which_operators_xnnpack_takes():
         pool = [row for row in rows if row["op"] == "AVERAGE_POOL_2D"]
         assert len(pool) == 1 and pool[0]["xnnpack"] is delegated and pool[0]["shape"] == [1, 4, 4, 4]
         assert all(row["median_us"] > 0 for row in rows)
+
+
+def test_dense_depthwise_lowering_keeps_the_outputs_and_changes_only_the_narrow_layers():
+    """`dense_depthwise_channels=8` exports MobileNet 0.25's one 8-channel depthwise layer as a CONV_2D with a
+    block-diagonal kernel (faster in int8 on XNNPACK with VNNI: docs/edge_models.md); the Keras model is untouched."""
+    from tflite.export import with_dense_depthwise
+
+    keras.utils.set_random_seed(0)
+    model = keras_cnns.MobileNet(input_shape=(32, 32, 3), alpha=0.25, weights=None, classes=10)
+    before = [weight.copy() for weight in model.get_weights()]
+    images = np.random.default_rng(4).random((16, 32, 32, 3), dtype=np.float32)
+    dense = with_dense_depthwise(model, 8)
+    replaced = [layer.name for layer in dense.layers
+                if type(model.get_layer(layer.name)) is not type(layer)]
+    assert replaced == ["conv_dw_1"]  # conv_dw_2 on has 16 channels or more
+    depthwise = model.get_layer("conv_dw_1").get_weights()[0][:, :, :, 0]
+    kernel = dense.get_layer("conv_dw_1").get_weights()[0]
+    assert kernel.shape == (3, 3, 8, 8)
+    np.testing.assert_array_equal(np.einsum("hwcc->hwc", kernel), depthwise)
+    assert np.count_nonzero(kernel) == np.count_nonzero(depthwise)
+    np.testing.assert_allclose(infer(dense, images), infer(model, images), atol=1e-6)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+    fp32 = tflite.convert(model, "none", dense_depthwise_channels=8)
+    np.testing.assert_allclose(tflite.predict(fp32, images), infer(model, images), atol=1e-5)
+    plain = tflite.convert(model, "int8", images, representative_samples=16)
+    lowered = tflite.convert(model, "int8", images, representative_samples=16, dense_depthwise_channels=8)
+    ops = {name: [row["op"] for row in tflite.op_timings(flatbuffer, threads=1, runs=1, warmup=0)]
+           for name, flatbuffer in (("plain", plain), ("lowered", lowered))}
+    assert ops["lowered"].count("DEPTHWISE_CONV_2D") == ops["plain"].count("DEPTHWISE_CONV_2D") - 1 == 12
+    assert ops["lowered"].count("CONV_2D") == ops["plain"].count("CONV_2D") + 1
+    assert len(ops["lowered"]) == len(ops["plain"])
+    # Same calibrated ranges, same per-channel scales, integer sums: the outputs were identical here; at most one
+    # output quantization step (1/256) apart.
+    assert np.abs(tflite.predict(lowered, images) - tflite.predict(plain, images)).max() <= 1 / 256
+
+    with pytest.raises(ValueError, match="dense_depthwise_channels must be an integer >= 1; got 0"):
+        tflite.convert(model, "int8", images, dense_depthwise_channels=0)
+    with pytest.raises(TypeError, match="dense_depthwise_channels"):
+        tflite.convert(model, "none", dense_depthwise_channels="8")

@@ -71,7 +71,8 @@ def _cmd_export(args):
     rows = []
     for quantization, path in zip(quantizations, output_paths(args.out, quantizations)):
         report = tflite.export(model, path, quantization, args.data, int8_io=args.int8_io,
-                               per_channel=not args.per_tensor, strip_metadata=args.strip_metadata, **target_options)
+                               per_channel=not args.per_tensor, strip_metadata=args.strip_metadata,
+                               dense_depthwise_channels=args.dense_depthwise, **target_options)
         row = [quantization, path, f"{report['size_bytes']:,}", "/".join(report["input_dtypes"])]
         if args.evaluate:
             row.append(f"{tflite.evaluate(path, args.data)['accuracy']:.4f}")
@@ -124,6 +125,9 @@ def add_commands(subparsers):
     export.add_argument("--int8-io", action="store_true", help="int8 input/output tensors (with --quantization int8)")
     export.add_argument("--per-tensor", action="store_true", help="per-tensor instead of per-channel weight scales")
     export.add_argument("--strip-metadata", action="store_true", help="drop tensor names, signatures and metadata")
+    export.add_argument("--dense-depthwise", type=int, default=None, metavar="N",
+                        help="export depthwise convolutions of at most N channels as a dense CONV_2D (same outputs; "
+                             "faster in int8 on AVX-512 VNNI CPUs at N=8, see docs/edge_models.md)")
     export.add_argument("--evaluate", action="store_true", help="also report accuracy on --data's holdout")
     export.add_argument("--input-shape", default=None, help="for a model name: e.g. 32x32x1")
     export.add_argument("--classes", type=int, default=10, help="for a model name")

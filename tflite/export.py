@@ -78,9 +78,55 @@ def with_batch_size(model, batch_size: int):
     return fixed
 
 
+def with_dense_depthwise(model, max_channels: int):
+    """A copy of a Keras model in which each top-level `DepthwiseConv2D` (depth multiplier 1, channels last) with
+    at most `max_channels` channels is a `Conv2D` with the same name, arguments and outputs: its kernel is
+    block-diagonal (channel c's 3x3 filter at [:, :, c, c], zeros elsewhere). The other layers keep their weights.
+    """
+    import keras
+
+    check_int("dense_depthwise_channels", max_channels, min_value=1)
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"dense_depthwise_channels applies to Keras 3 models; got a "
+                        f"{type(model).__module__}.{type(model).__name__}")
+    dense = {}
+
+    def clone(layer):
+        if (type(layer) is keras.layers.DepthwiseConv2D and layer.depth_multiplier == 1
+                and layer.data_format == "channels_last" and layer.kernel.shape[2] <= max_channels):
+            config = layer.get_config()
+            dense[layer.name] = layer
+            return keras.layers.Conv2D(
+                layer.kernel.shape[2], config["kernel_size"], strides=config["strides"], padding=config["padding"],
+                dilation_rate=config["dilation_rate"], activation=config["activation"], use_bias=config["use_bias"],
+                dtype=layer.dtype_policy, name=layer.name)
+        return layer.__class__.from_config(layer.get_config())
+
+    # New inputs named as the model's own input layers keep the file's input (signature) names.
+    inputs = [keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=tensor._keras_history.operation.name)
+              for tensor in model.inputs]
+    rewritten = keras.models.clone_model(
+        model, input_tensors=inputs if isinstance(model.input, (list, tuple)) else inputs[0], clone_function=clone)
+    for original in model.layers:
+        if not original.weights:
+            continue
+        layer = rewritten.get_layer(original.name)
+        if original.name not in dense:
+            layer.set_weights(original.get_weights())
+            continue
+        depthwise = original.get_weights()
+        kernel = np.zeros((*depthwise[0].shape[:2], depthwise[0].shape[2], depthwise[0].shape[2]),
+                          depthwise[0].dtype)
+        channels = np.arange(kernel.shape[2])
+        kernel[:, :, channels, channels] = depthwise[0][:, :, :, 0]
+        layer.set_weights([kernel, *depthwise[1:]])
+    return rewritten
+
+
 def convert(model, quantization: str = "none", representative_data=None, *, int8_io: bool = False,
             per_channel: bool = True, strip_metadata: bool = False, allow_select_tf_ops: bool = False,
-            representative_samples: int = 200, batch_size: int | None = None) -> bytes:
+            representative_samples: int = 200, batch_size: int | None = None,
+            dense_depthwise_channels: int | None = None) -> bytes:
     """The `.tflite` flatbuffer of `model` (see `export`), without writing it."""
     import tensorflow as tf
 
@@ -94,6 +140,8 @@ def convert(model, quantization: str = "none", representative_data=None, *, int8
     check_int("representative_samples", representative_samples, min_value=1)
     if int8_io and quantization != "int8":
         raise ValueError(f"int8_io=True needs quantization='int8' (integer-only model); got {quantization!r}")
+    if dense_depthwise_channels is not None:
+        model = with_dense_depthwise(model, dense_depthwise_channels)
     full_integer = quantization in ("int8", "int16x8")
     learnt_ranges = is_quantization_aware(model)
     if learnt_ranges and quantization != "int8":
@@ -162,7 +210,8 @@ def tensor_dtypes(flatbuffer: bytes) -> tuple[list[str], list[str]]:
 
 def export(model, path, quantization: str = "none", representative_data=None, *, int8_io: bool = False,
            per_channel: bool = True, strip_metadata: bool = False, allow_select_tf_ops: bool = False,
-           representative_samples: int = 200, batch_size: int | None = None) -> dict:
+           representative_samples: int = 200, batch_size: int | None = None,
+           dense_depthwise_channels: int | None = None) -> dict:
     """Convert a Keras model (or a `.keras` file) to `.tflite` and write it atomically to `path`.
 
     Args:
@@ -184,6 +233,12 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
             gives static shapes: Flatten and Reshape then lower to a plain RESHAPE instead of
             SHAPE/STRIDED_SLICE/PACK ops computing the shape at run time, which TensorFlow Lite Micro needs
             (`batch_size=1` for microcontrollers).
+        dense_depthwise_channels: None keeps every depthwise convolution a DEPTHWISE_CONV_2D; an integer N
+            exports those with at most N channels (depth multiplier 1) as a CONV_2D with a block-diagonal kernel,
+            which computes the same outputs with N times the multiply-adds. On an AVX-512 VNNI machine XNNPACK's
+            int8 CONV_2D ran an 8-channel 3x3 depthwise layer at 112x112 in 24.7 us against 32.5 us for its int8
+            DEPTHWISE_CONV_2D, and lost from 16 channels on (docs/edge_models.md): N=8 suits int8 files for such
+            CPUs. Microcontroller kernels and other CPUs may differ; measure before using it.
 
     Returns:
         A dict: path, size_bytes, quantization, ops, input_dtypes, output_dtypes.
@@ -196,7 +251,8 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
                         f"path of a .keras file; got {type(model).__name__}")
     flatbuffer = convert(model, quantization, representative_data, int8_io=int8_io, per_channel=per_channel,
                          strip_metadata=strip_metadata, allow_select_tf_ops=allow_select_tf_ops,
-                         representative_samples=representative_samples, batch_size=batch_size)
+                         representative_samples=representative_samples, batch_size=batch_size,
+                         dense_depthwise_channels=dense_depthwise_channels)
     write_atomically(path, flatbuffer)
     input_dtypes, output_dtypes = tensor_dtypes(flatbuffer)
     report = {"path": path, "size_bytes": len(flatbuffer), "quantization": quantization, "ops": ops_in(flatbuffer),
@@ -206,7 +262,8 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
         "size_bytes": len(flatbuffer), "model": model.name, "input_shape": list(_model_input_shape(model)),
         "settings": {"quantization": quantization, "int8_io": int8_io, "per_channel": per_channel,
                      "strip_metadata": strip_metadata, "allow_select_tf_ops": allow_select_tf_ops,
-                     "representative_samples": representative_samples, "batch_size": batch_size},
+                     "representative_samples": representative_samples, "batch_size": batch_size,
+                     "dense_depthwise_channels": dense_depthwise_channels},
         "ops": report["ops"], "input_dtypes": input_dtypes, "output_dtypes": output_dtypes})
     return report
 
