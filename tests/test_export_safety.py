@@ -89,4 +89,6 @@ def test_export_refuses_bad_paths_and_files_before_writing(tmp_path, capsys):
         tflite.export(str(garbage), str(tmp_path / "m.tflite"))
     assert cli.main(["export", "lenet5_modern", "--evaluate", "--out", str(tmp_path / "e.tflite")]) == 2
     assert "--evaluate needs --data" in capsys.readouterr().err
+    assert cli.main(["export", "lenet5_modern", "--dense-depthwise", "0", "--out", str(tmp_path / "d.tflite")]) == 2
+    assert "--dense-depthwise must be a channel count >= 1; got 0" in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["random.keras"]

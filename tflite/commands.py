@@ -65,6 +65,8 @@ def _cmd_export(args):
 
     if args.evaluate and args.data is None:
         raise ValueError("--evaluate needs --data (a dataset name or an IDX folder with labels)")
+    if args.dense_depthwise is not None and args.dense_depthwise < 1:
+        raise ValueError(f"--dense-depthwise must be a channel count >= 1; got {args.dense_depthwise}")
     target_options = _micro_target_options(args) if args.target == "micro" else {}
     model = _model_from_argument(args)
     quantizations = list(dict.fromkeys(args.quantization))
