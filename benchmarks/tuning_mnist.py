@@ -168,8 +168,7 @@ def measure(args) -> dict:
     picks = {"winner": ours.best(max_size_kb=lenet["size_kb"] / 2),
              "stock_rival": ours.best(max_size_kb=stock_winner["size_kb"] * 0.999)}
     members = list({t["trial_id"]: t for t in picks.values() if t}.values())
-    finished, retrain_seconds = {}, 0
-    started = time.monotonic()
+    finished, started = {}, time.monotonic()
     if members:
         for report in finish_winners(ours, args.data, members=members, epochs=args.final_epochs):
             winner_model = keras.saving.load_model(report["keras_path"], safe_mode=True)
@@ -211,8 +210,8 @@ def measure(args) -> dict:
     return results
 
 
-def _ours(results) -> list[dict]:
-    """Our retrained picks, each once: (roles, scores)."""
+def _ours(results) -> list[tuple[list[str], dict]]:
+    """Our retrained picks, each once: (its roles, its scores)."""
     ours, seen = results["ours"], {}
     for role in ("winner", "stock_rival"):
         if ours.get(role):

@@ -64,6 +64,14 @@ def strip_strings(flatbuffer: bytes) -> bytes:
     return flatbuffer_utils.convert_object_to_bytearray(model)
 
 
+def _clone_on(model, inputs, clone_function=None):
+    """`keras.models.clone_model` of `model` on the new input tensors `inputs` (a list, one per model input)."""
+    import keras
+
+    return keras.models.clone_model(model, input_tensors=inputs if isinstance(model.input, (list, tuple))
+                                    else inputs[0], clone_function=clone_function)
+
+
 def with_batch_size(model, batch_size: int):
     """A copy of a Keras model whose inputs have a fixed batch size, sharing nothing, with the same weights."""
     import keras
@@ -72,8 +80,7 @@ def with_batch_size(model, batch_size: int):
     if not isinstance(model, keras.Model):
         raise TypeError(f"batch_size applies to Keras 3 models; got a {type(model).__module__}.{type(model).__name__}")
     inputs = [keras.Input(batch_shape=(batch_size, *tensor.shape[1:]), dtype=tensor.dtype) for tensor in model.inputs]
-    fixed = keras.models.clone_model(model, input_tensors=inputs if isinstance(model.input, (list, tuple))
-                                     else inputs[0])
+    fixed = _clone_on(model, inputs)
     fixed.set_weights(model.get_weights())
     return fixed
 
@@ -81,7 +88,7 @@ def with_batch_size(model, batch_size: int):
 def with_dense_depthwise(model, max_channels: int):
     """A copy of a Keras model in which each top-level `DepthwiseConv2D` (depth multiplier 1, channels last) with
     at most `max_channels` channels is a `Conv2D` with the same name, arguments and outputs: its kernel is
-    block-diagonal (channel c's 3x3 filter at [:, :, c, c], zeros elsewhere). The other layers keep their weights.
+    block-diagonal (channel c's filter at [:, :, c, c], zeros elsewhere). The other layers keep their weights.
     """
     import keras
 
@@ -89,13 +96,13 @@ def with_dense_depthwise(model, max_channels: int):
     if not isinstance(model, keras.Model):
         raise TypeError(f"dense_depthwise_channels applies to Keras 3 models; got a "
                         f"{type(model).__module__}.{type(model).__name__}")
-    dense = {}
+    dense = set()  # names of the layers made dense
 
     def clone(layer):
         if (type(layer) is keras.layers.DepthwiseConv2D and layer.depth_multiplier == 1
                 and layer.data_format == "channels_last" and layer.kernel.shape[2] <= max_channels):
             config = layer.get_config()
-            dense[layer.name] = layer
+            dense.add(layer.name)
             return keras.layers.Conv2D(
                 layer.kernel.shape[2], config["kernel_size"], strides=config["strides"], padding=config["padding"],
                 dilation_rate=config["dilation_rate"], activation=config["activation"], use_bias=config["use_bias"],
@@ -105,21 +112,18 @@ def with_dense_depthwise(model, max_channels: int):
     # New inputs named as the model's own input layers keep the file's input (signature) names.
     inputs = [keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=tensor._keras_history.operation.name)
               for tensor in model.inputs]
-    rewritten = keras.models.clone_model(
-        model, input_tensors=inputs if isinstance(model.input, (list, tuple)) else inputs[0], clone_function=clone)
+    rewritten = _clone_on(model, inputs, clone)
     for original in model.layers:
         if not original.weights:
             continue
-        layer = rewritten.get_layer(original.name)
-        if original.name not in dense:
-            layer.set_weights(original.get_weights())
-            continue
-        depthwise = original.get_weights()
-        kernel = np.zeros((*depthwise[0].shape[:2], depthwise[0].shape[2], depthwise[0].shape[2]),
-                          depthwise[0].dtype)
-        channels = np.arange(kernel.shape[2])
-        kernel[:, :, channels, channels] = depthwise[0][:, :, :, 0]
-        layer.set_weights([kernel, *depthwise[1:]])
+        weights = original.get_weights()
+        if original.name in dense:
+            depthwise = weights[0][:, :, :, 0]  # (height, width, channels)
+            kernel = np.zeros((*depthwise.shape, depthwise.shape[2]), depthwise.dtype)
+            channels = np.arange(depthwise.shape[2])
+            kernel[:, :, channels, channels] = depthwise
+            weights = [kernel, *weights[1:]]
+        rewritten.get_layer(original.name).set_weights(weights)
     return rewritten
 
 

@@ -121,8 +121,6 @@ def _random_like(detail, rng) -> np.ndarray:
     return rng.integers(info.min, info.max, size=detail["shape"], endpoint=True).astype(dtype)
 
 
-
-
 def op_timings(model, threads: int = 2, runs: int = 30, warmup: int = 3, seed: int = 0) -> list[dict]:
     """Each operator of subgraph 0 of `model` (a `.tflite` path or its bytes) timed alone (see the module
     docstring), in graph order.
