@@ -47,8 +47,7 @@ below come from `benchmarks/zoo_docs.py` (files in [zoo/](zoo/): `zoo.csv`, `zoo
 - **Paper accuracy.** ImageNet top-1 as each paper reports it for exactly that model
   (`keras_cnns.paper_accuracy`, with the table it comes from); models whose paper reports none (CIFAR and
   MNIST models, variants the paper never trained: `alexnet_single_stream`, SqueezeNet 1.1, VGG with batch
-  norm, NiN, All-CNN) have no bubble. ZFNet (its Table 2) and ShuffleNet v1 (its Table 2) do report ImageNet
-  figures but are left out until someone checks the numbers against the papers.
+  norm, NiN, All-CNN) have no bubble.
 - **Load.** The run below had the machine to itself (load average 1.4 with the run's own process); the
   latencies are medians of 20 runs on one thread, so compare models with each other, not with other machines'.
   An earlier run under a load average near 21 inflated the fp32 figures of the large models 10-100x (ResNet-18

@@ -13,6 +13,8 @@ _VGG = "Very Deep Convolutional Networks (Simonyan & Zisserman 2014), Table 3"
 _RESNET = "Deep Residual Learning (He et al. 2015)"
 _DENSENET = "Densely Connected Convolutional Networks (Huang et al. 2016), Table 3 (single crop)"
 _MOBILENET = "MobileNets (Howard et al. 2017), Table 6 (width multiplier, 224 input)"
+_SHUFFLENET_V1 = ("ShuffleNet (Zhang et al. 2017, CVPR 2018 version = arXiv v2), Table 2, row 'ShuffleNet 1x' "
+                  "(single 224 center crop of the 256 image; the paper reports no top-5)")
 _SHUFFLENET_V2 = "ShuffleNet V2 (Ma et al. 2018), Table 8 (single crop, 224 input)"
 _SQUEEZENET = "SqueezeNet (Iandola et al. 2016)"
 _INCEPTION_V4 = "Inception-v4, Inception-ResNet (Szegedy et al. 2016), Table 2 (single crop, single model)"
@@ -27,6 +29,9 @@ PAPER_ACCURACY = {
     "vgg16_c": {"top1": 71.9, "top5": 90.6, "source": f"{_VGG}, config C (single test scale, S=256, Q=256)"},
     "vgg16": {"top1": 73.0, "top5": 91.2, "source": f"{_VGG}, config D (single test scale, S=256, Q=256)"},
     "vgg19": {"top1": 72.7, "top5": 91.0, "source": f"{_VGG}, config E (single test scale, S=256, Q=256)"},
+    "zfnet": {"top1": 61.6, "top5": 83.5,
+              "source": "Visualizing and Understanding Convolutional Networks (Zeiler & Fergus 2013, arXiv v3 = "
+                        "ECCV 2014), Table 2, row '1 convnet as per Fig. 3' (ILSVRC-2012 val)"},
     "googlenet": {"top1": None, "top5": 89.93,
                   "source": "Going Deeper with Convolutions (Szegedy et al. 2014), Table 3, row '1 model, 1 crop' "
                             "(the paper reports no top-1)"},
@@ -53,6 +58,11 @@ PAPER_ACCURACY = {
     "mobilenet_v1_075": {"top1": 68.4, "top5": None, "source": f"{_MOBILENET}, 0.75 MobileNet-224"},
     "mobilenet_v1_050": {"top1": 63.7, "top5": None, "source": f"{_MOBILENET}, 0.5 MobileNet-224"},
     "mobilenet_v1_025": {"top1": 50.6, "top5": None, "source": f"{_MOBILENET}, 0.25 MobileNet-224"},
+    "shufflenet_v1_g1": {"top1": 66.4, "top5": None, "source": f"{_SHUFFLENET_V1}, g=1"},
+    "shufflenet_v1_g2": {"top1": 67.3, "top5": None, "source": f"{_SHUFFLENET_V1}, g=2"},
+    "shufflenet_v1_g3": {"top1": 67.4, "top5": None, "source": f"{_SHUFFLENET_V1}, g=3"},
+    "shufflenet_v1_g4": {"top1": 67.2, "top5": None, "source": f"{_SHUFFLENET_V1}, g=4"},
+    "shufflenet_v1_g8": {"top1": 67.6, "top5": None, "source": f"{_SHUFFLENET_V1}, g=8"},
     "shufflenet_v2_x0_5": {"top1": 60.3, "top5": None, "source": f"{_SHUFFLENET_V2}, ShuffleNet v2 0.5x"},
     "shufflenet_v2_x1_0": {"top1": 69.4, "top5": None, "source": f"{_SHUFFLENET_V2}, ShuffleNet v2 1x"},
     "shufflenet_v2_x1_5": {"top1": 72.6, "top5": None, "source": f"{_SHUFFLENET_V2}, ShuffleNet v2 1.5x"},
