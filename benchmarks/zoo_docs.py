@@ -48,10 +48,11 @@ below come from `benchmarks/zoo_docs.py` (files in [zoo/](zoo/): `zoo.csv`, `zoo
   (`keras_cnns.paper_accuracy`, with the table it comes from); models whose paper reports none (CIFAR and
   MNIST models, variants the paper never trained: `alexnet_single_stream`, SqueezeNet 1.1, VGG with batch
   norm, NiN, All-CNN) have no bubble.
-- **Load.** The run below had the machine to itself (load average 1.4 with the run's own process); the
-  latencies are medians of 20 runs on one thread, so compare models with each other, not with other machines'.
-  An earlier run under a load average near 21 inflated the fp32 figures of the large models 10-100x (ResNet-18
-  60 ms fp32); on this quiet run ResNet-18 took 2.23 ms fp32 and 0.44 ms int8.
+- **Load.** The run below had the machine to itself apart from its own two worker processes, one per core (load
+  average 2.7); the latencies are medians of 20 runs on one thread, so compare models with each other, not with
+  other machines'. An earlier run under a load average near 21 inflated the fp32 figures of the large models
+  10-100x (ResNet-18 60 ms fp32); on this run ResNet-18 took 2.74 ms fp32 and 0.44 ms int8 (2.23 and 0.44 on an
+  earlier run at load 1.4).
 - **TFLite Micro column.** Measured on the same int8 file as the latency (float I/O, resizable batch), with
   random weights. Exported with `batch_size=1` and int8 I/O, as docs/micro.md does, more models run; that table
   is the one to read for microcontrollers.
