@@ -9,11 +9,17 @@ int8 file alternate over --rounds rounds of --runs/--rounds runs each, so a chan
 weighs on both alike, and each latency is the median of its rounds' medians. Then `tflite.op_timings` times
 every operator of both files alone (and whether XNNPACK runs it). The markdown table (with the machine and
 the load average) replaces the part of --out between its markers; the per-operator rows go to --ops-out, so
-that a later regression shows which operator moved.
+that a later regression shows which operator moved:
+
+    python benchmarks/edge_models.py --compare OLD_OPS.json NEW_OPS.json   # e.g. the committed file and a new run
+
+prints, per model and file, the whole file's latency then and now and every operator that moved
+(`tflite.moved_operators`), without measuring anything.
 """
 
 import argparse
 import gc
+import json
 import os
 import platform
 import statistics
@@ -179,6 +185,36 @@ def write_outputs(rows, args, samples):
         "models": {row["name"]: {key: value for key, value in row.items() if key != "name"} for row in rows}})
 
 
+def comparison(before: dict, after: dict, min_ratio: float = 1.25, min_us: float = 2.0) -> list[str]:
+    """Markdown: per model and profiled file of two --ops-out runs, the latency then and now and the operators
+    that moved (`tflite.moved_operators`); models in only one run are named."""
+    lines = [f"Before: {before.get('machine', '?')}", f"After: {after.get('machine', '?')}"]
+    if before.get("machine") != after.get("machine"):
+        lines.append("The machines differ: compare ratios, not times.")
+    lines += ["", "| model | file | before ms | after ms | operator | output | shape | before us | after us | change |",
+              "|---|---|---:|---:|---|---|---|---:|---:|---|"]
+    models_before, models_after = before.get("models", {}), after.get("models", {})
+    for name in [name for name in models_before if name in models_after]:
+        for export in PROFILED:
+            old, new = models_before[name].get(export), models_after[name].get(export)
+            if not (old and new and "operators" in old and "operators" in new):
+                continue
+            times = f"| {name} | {export} | {old['median_ms']:.3f} | {new['median_ms']:.3f} |"
+            moved = tflite.moved_operators(old["operators"], new["operators"], min_ratio, min_us)
+            if not moved:
+                lines.append(f"{times} (none moved) | | | | | |")
+            for op in moved:
+                old_us, new_us = (f"{value:.1f}" if value is not None else "-"
+                                  for value in (op["before_us"], op["after_us"]))
+                change = op["change"] if op["ratio"] is None else f"{op['change']} ({op['ratio']:.2f}x)"
+                lines.append(f"{times} {op['op']} | `{op['output'].split(';')[0]}` | "
+                             f"{'x'.join(map(str, op['shape']))} | {old_us} | {new_us} | {change} |")
+    only = sorted(set(models_before) ^ set(models_after))
+    if only:
+        lines += ["", f"In one run only: {', '.join(only)}"]
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/edge_models.md")
@@ -192,7 +228,18 @@ def main():
     parser.add_argument("--int8-options", action="store_true",
                         help="also time int8 with per-tensor scales and with int8 input/output")
     parser.add_argument("--calibration-samples", type=int, default=32)
+    parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
+                        help="print which operators moved between two --ops-out files; measures nothing")
+    parser.add_argument("--min-ratio", type=float, default=1.25, help="with --compare: the smallest change reported")
+    parser.add_argument("--min-us", type=float, default=2.0, help="with --compare: nor below this many microseconds")
     args = parser.parse_args()
+    if args.compare:
+        runs = []
+        for path in args.compare:
+            with open(path, encoding="utf-8") as handle:
+                runs.append(json.load(handle))
+        print("\n".join(comparison(*runs, min_ratio=args.min_ratio, min_us=args.min_us)))
+        return
     (train_images, _), _ = load_idx_split(MNIST_DIR, train_size=MNIST_T10K_TRAIN_SIZE)
     calibration = fit_images(train_images[: args.calibration_samples], (224, 224, 3))
     rows = []

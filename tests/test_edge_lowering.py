@@ -127,3 +127,59 @@ def test_dense_depthwise_lowering_keeps_the_outputs_and_changes_only_the_narrow_
         tflite.convert(model, "int8", images, dense_depthwise_channels=0)
     with pytest.raises(TypeError, match="dense_depthwise_channels"):
         tflite.convert(model, "none", dense_depthwise_channels="8")
+
+
+def _op(op, output, us, shape=(1, 8, 8, 4)):
+    return {"index": 0, "op": op, "output": output, "shape": list(shape), "dtype": "int8", "xnnpack": True,
+            "median_us": us}
+
+
+def test_moved_operators_pair_operators_and_report_only_real_moves():
+    before = [_op("CONV_2D", "a", 10.0), _op("TRANSPOSE", "t", 20.0), _op("ADD", "x", 1.0), _op("RELU", "r", 8.0),
+              _op("RESHAPE", "same", 5.0), _op("RESHAPE", "same", 5.0), _op("SOFTMAX", "gone", 3.0),
+              _op("CONV_2D", "b", 100.0)]
+    after = [_op("CONV_2D", "a", 10.5), _op("TRANSPOSE", "t", 50.0), _op("ADD", "x", 2.5), _op("RELU", "r", 4.0),
+             _op("RESHAPE", "same", 5.0), _op("RESHAPE", "same", 9.0), _op("MUL", "new", 6.0),
+             _op("CONV_2D", "b", 110.0)]
+    moved = tflite.moved_operators(before, after)
+    # Largest change in us first; CONV_2D a (+0.5 us), CONV_2D b (+10%) and ADD (+1.5 us) did not move.
+    assert [(row["op"], row["output"], row["change"]) for row in moved] == [
+        ("TRANSPOSE", "t", "slower"), ("MUL", "new", "added"), ("RELU", "r", "faster"), ("RESHAPE", "same", "slower"),
+        ("SOFTMAX", "gone", "removed")]
+    assert moved[0]["before_us"] == 20.0 and moved[0]["after_us"] == 50.0 and moved[0]["ratio"] == 2.5
+    assert moved[1]["before_us"] is None and moved[1]["ratio"] is None
+    assert tflite.moved_operators(before, after, min_ratio=3.0, min_us=0.0)[0]["output"] == "new"
+    assert tflite.moved_operators(before, before) == []
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    ({"min_ratio": 1.0}, ValueError, "min_ratio must be a number > 1.0"),
+    ({"min_us": -1}, ValueError, "min_us must be a number >= 0.0"),
+    ({"before": "rows"}, TypeError, "before must be"),
+    ({"after": [{"op": "ADD"}]}, ValueError, r"after entries must be op_timings rows; one lacks \['median_us', "),
+])
+def test_moved_operators_refuse_bad_input_naming_the_argument(arguments, error, message):
+    call = {"before": [_op("ADD", "x", 1.0)], "after": [_op("ADD", "x", 1.0)], **arguments}
+    with pytest.raises(error, match=message):
+        tflite.moved_operators(**call)
+
+
+def test_edge_benchmark_compares_two_runs_operator_by_operator():
+    import importlib.util
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "edge_models.py")
+    spec = importlib.util.spec_from_file_location("edge_models_benchmark", path)
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+
+    def run(machine, transpose_us, models=("m",)):
+        files = {"none": {"median_ms": 1.0, "operators": [_op("TRANSPOSE", "m/shuffle;x", 10.0)]},
+                 "int8": {"median_ms": 0.5, "operators": [_op("TRANSPOSE", "m/shuffle;x", transpose_us)]}}
+        return {"machine": machine, "models": {name: files for name in models}}
+
+    lines = benchmark.comparison(run("cpu A", 10.0, ("m", "old")), run("cpu B", 30.0))
+    assert "The machines differ: compare ratios, not times." in lines
+    assert "| m | none | 1.000 | 1.000 | (none moved) | | | | | |" in lines
+    assert "| m | int8 | 0.500 | 0.500 | TRANSPOSE | `m/shuffle` | 1x8x8x4 | 10.0 | 30.0 | slower (3.00x) |" in lines
+    assert lines[-1] == "In one run only: old"

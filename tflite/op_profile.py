@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from keras_cnns.checks import check_int
+from keras_cnns.checks import check_float, check_int, check_type
 from tflite.litert import invoke_seconds
 
 DELEGATE_NODE = "DELEGATE"  # the op name of the node a delegate kernel put in place of the operator
@@ -155,3 +155,45 @@ def op_timings(model, threads: int = 2, runs: int = 30, warmup: int = 3, seed: i
                      "median_us": float(np.median(invoke_seconds(interpreter, runs, warmup))) * 1e6})
     return rows
 
+
+
+def _operator_key(row) -> tuple:
+    return row["op"], row["output"], tuple(row["shape"])
+
+
+def moved_operators(before: list[dict], after: list[dict], min_ratio: float = 1.25, min_us: float = 2.0) -> list[dict]:
+    """The operators whose time moved between two `op_timings` runs (of one file, or of two versions of it).
+
+    Operators are paired by type, output tensor name and shape (the n-th of a kind with the n-th), so a file
+    that gained or lost operators still pairs the rest. An operator moved when its median changed by at least
+    `min_ratio` either way and by at least `min_us` microseconds (one-operator timings of a few microseconds
+    wander by more than a ratio). Returns one dict per moved, added or removed operator, the largest change
+    in microseconds first: op, output, shape, before_us, after_us (None where the operator is absent), ratio
+    (after / before, None likewise) and change ("slower", "faster", "added" or "removed").
+    """
+    check_float("min_ratio", min_ratio, min_value=1.0, min_inclusive=False)
+    check_float("min_us", min_us, min_value=0.0)
+    pairs = {}
+    for argument, rows in (("before", before), ("after", after)):
+        check_type(argument, rows, (list, tuple))
+        for row in rows:
+            check_type(f"{argument} entry", row, dict)
+            missing = {"op", "output", "shape", "median_us"} - set(row)
+            if missing:
+                raise ValueError(f"{argument} entries must be op_timings rows; one lacks {sorted(missing)}")
+            pairs.setdefault(_operator_key(row), ([], []))[argument == "after"].append(row["median_us"])
+    moved = []
+    for (op, output, shape), (old_times, new_times) in pairs.items():
+        for position in range(max(len(old_times), len(new_times))):
+            old = old_times[position] if position < len(old_times) else None
+            new = new_times[position] if position < len(new_times) else None
+            if old is None or new is None:
+                change, ratio = ("added" if old is None else "removed"), None
+            else:
+                ratio = new / old if old > 0 else float("inf")
+                if abs(new - old) < min_us or 1 / min_ratio < ratio < min_ratio:
+                    continue
+                change = "slower" if new > old else "faster"
+            moved.append({"op": op, "output": output, "shape": list(shape), "before_us": old, "after_us": new,
+                          "ratio": ratio, "change": change})
+    return sorted(moved, key=lambda row: -abs((row["after_us"] or 0.0) - (row["before_us"] or 0.0)))
