@@ -236,9 +236,17 @@ def main():
     if args.compare:
         runs = []
         for path in args.compare:
-            with open(path, encoding="utf-8") as handle:
-                runs.append(json.load(handle))
-        print("\n".join(comparison(*runs, min_ratio=args.min_ratio, min_us=args.min_us)))
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    runs.append(json.load(handle))
+            except (OSError, ValueError) as err:
+                parser.error(f"--compare: cannot read {path}: {err}")
+            if not isinstance(runs[-1], dict) or not isinstance(runs[-1].get("models"), dict):
+                parser.error(f"--compare: {path} is not an --ops-out file (no 'models' mapping)")
+        try:
+            print("\n".join(comparison(*runs, min_ratio=args.min_ratio, min_us=args.min_us)))
+        except (TypeError, ValueError) as err:
+            parser.error(str(err))
         return
     (train_images, _), _ = load_idx_split(MNIST_DIR, train_size=MNIST_T10K_TRAIN_SIZE)
     calibration = fit_images(train_images[: args.calibration_samples], (224, 224, 3))
