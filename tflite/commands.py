@@ -124,7 +124,9 @@ def add_commands(subparsers):
     export.add_argument("--data", default=None,
                         help="representative data for int8/int16x8: 'digits' or a folder of MNIST-format IDX files")
     export.add_argument("--out", required=True, help="the .tflite file (with several quantizations: <stem>_<q>.tflite)")
-    export.add_argument("--int8-io", action="store_true", help="int8 input/output tensors (with --quantization int8)")
+    export.add_argument("--int8-io", action="store_true",
+                        help="int8 input/output tensors (with --quantization int8): no QUANTIZE/DEQUANTIZE at the "
+                             "ends, which tiny models feel most; microcontrollers need it")
     export.add_argument("--per-tensor", action="store_true", help="per-tensor instead of per-channel weight scales")
     export.add_argument("--strip-metadata", action="store_true", help="drop tensor names, signatures and metadata")
     export.add_argument("--dense-depthwise", type=int, default=None, metavar="N",
