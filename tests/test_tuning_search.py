@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from keras_cnns.data import load_digits
 from keras_cnns.flops import count_multiply_adds
 from tuning import pareto
 from tuning.measure import int8_size_estimate
-from tuning.search import HardwareAwareMixin, search
+from tuning.search import HardwareAwareMixin, repair_interrupted_trials, search
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGES = 600  # of the digits: a short fit, long enough to be killed in
@@ -143,3 +144,59 @@ def test_a_search_killed_mid_trial_resumes_without_losing_a_trial(tmp_path, tune
     assert not trials_by_status(project, "RUNNING")
     if tuner != "hyperband":  # Hyperband's brackets, not max_trials, set how many trials it runs
         assert len(ended) == 3
+
+
+def test_repair_drops_finished_trials_from_the_retry_queue_and_queues_unknown_started_ones():
+    from types import SimpleNamespace
+
+    statuses = {"0": "COMPLETED", "1": "FAILED", "2": "INVALID", "3": "RUNNING", "4": "RUNNING", "5": "RUNNING"}
+    trials = {trial_id: SimpleNamespace(trial_id=trial_id, status=status) for trial_id, status in statuses.items()}
+    oracle = SimpleNamespace(trials=trials, ongoing_trials={"worker1": trials["5"]}, start_order=["0", "1", "2", "3"],
+                             _retry_queue=["0", "1", "2", "3", "9"])  # "9": a queued id with no trial file
+    assert repair_interrupted_trials(oracle) == ["4"]
+    assert oracle._retry_queue == ["2", "3", "4"]  # INVALID waits for its retry; "5" runs on a worker
+    assert oracle.start_order == ["0", "1", "2", "3", "4"]
+    assert repair_interrupted_trials(oracle) == [] and oracle._retry_queue == ["2", "3", "4"]
+    other_version = SimpleNamespace(trials=trials, ongoing_trials={}, start_order=[])
+    assert repair_interrupted_trials(other_version) == [] and not hasattr(other_version, "_retry_queue")
+
+
+@pytest.fixture(scope="module")
+def finished_project(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("finished")
+    result = search(**SMALL, max_trials=2, directory=str(directory), project_name="p")
+    assert [t["status"] for t in result.trials] == ["COMPLETED", "COMPLETED"]
+    return directory / "p", {t["trial_id"]: t["val_accuracy"] for t in result.trials}
+
+
+def _edit_json(path, edit):
+    with open(path) as handle:
+        content = json.load(handle)
+    edit(content)
+    with open(path, "w") as handle:
+        json.dump(content, handle)
+
+
+def test_a_kill_between_keras_tuners_own_writes_neither_reruns_nor_loses_a_trial(finished_project, tmp_path):
+    project, accuracies = finished_project
+    # Killed after end_trial saved oracle.json, which still lists the ended trial as running.
+    shutil.copytree(project, tmp_path / "ended" / "p")
+    _edit_json(tmp_path / "ended" / "p" / "oracle.json", lambda oracle: oracle.update(ongoing_trials={"tuner0": "1"}))
+    result = search(**SMALL, max_trials=2, directory=str(tmp_path / "ended"), project_name="p")
+    assert result.finished_here == set()  # without the repair keras-tuner trains trial 1 again
+    assert {t["trial_id"]: t["val_accuracy"] for t in result.trials} == accuracies
+
+    # Killed after create_trial wrote trial 1's file (RUNNING) and before oracle.json knew the trial.
+    shutil.copytree(project, tmp_path / "started" / "p")
+
+    def forget_trial_1(oracle):
+        oracle.update(ongoing_trials={}, start_order=["0"], end_order=["0"], run_times={"0": 1})
+        oracle["tried_so_far"].remove(oracle["id_to_hash"].pop("1"))
+
+    _edit_json(tmp_path / "started" / "p" / "oracle.json", forget_trial_1)
+    _edit_json(tmp_path / "started" / "p" / "trial_1" / "trial.json",
+               lambda trial: trial.update(status="RUNNING", metrics={"metrics": {}}))
+    result = search(**SMALL, max_trials=2, directory=str(tmp_path / "started"), project_name="p")
+    assert result.finished_here == {"1"}  # without the repair trial 1 stays RUNNING, never run, and is missing
+    assert [(t["trial_id"], t["status"]) for t in result.trials] == [("0", "COMPLETED"), ("1", "COMPLETED")]
+    assert not trials_by_status(tmp_path / "started" / "p", "RUNNING")

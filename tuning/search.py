@@ -55,9 +55,34 @@ def stop_after(oracle, deadline):
     oracle.create_trial = create_trial_until_deadline
 
 
+def repair_interrupted_trials(oracle) -> list[str]:
+    """Reconcile a reloaded keras-tuner oracle with its trial files after a kill; returns the ids of the trials
+    found started but unknown to the oracle, which are queued to run again.
+
+    keras-tuner 1.4 writes a trial's trial.json and the oracle's oracle.json at different moments, so a kill
+    between the two leaves them disagreeing. After `end_trial` saves the oracle, the ended trial is still
+    listed as running until the next save: reloading then queues a finished trial to run again, which trains
+    it anew and replaces its result. After `create_trial` writes a new trial's file, the oracle does not know
+    it until its own save: reloading then leaves that trial RUNNING forever, never run, yet counted against
+    max_trials. Finished trials leave the retry queue; started unknown ones join it.
+    """
+    queue = getattr(oracle, "_retry_queue", None)  # keras-tuner 1.4's Oracle; another version is left as is
+    if queue is None:
+        return []
+    kept = [trial_id for trial_id in queue
+            if trial_id in oracle.trials and oracle.trials[trial_id].status not in ("COMPLETED", "FAILED")]
+    ongoing = {trial.trial_id for trial in oracle.ongoing_trials.values()}
+    orphans = [trial_id for trial_id, trial in sorted(oracle.trials.items())
+               if trial.status == "RUNNING" and trial_id not in kept and trial_id not in ongoing]
+    queue[:] = kept + orphans
+    oracle.start_order.extend(trial_id for trial_id in orphans if trial_id not in oracle.start_order)
+    return orphans
+
+
 class HardwareAwareMixin:
     """Added in front of a keras-tuner tuner class: hardware figures per trial, pre-training rejection,
-    a time budget (no trial starts after `deadline`, a `time.monotonic()` value) and a progress callback."""
+    a time budget (no trial starts after `deadline`, a `time.monotonic()` value) and a progress callback.
+    A project reloaded after a kill is first repaired (`repair_interrupted_trials`)."""
 
     strip_metadata = False  # sizes of files without tensor names and conversion metadata
     arena_hint = None  # the arena of the trial's untrained copy: that of the trained model too
@@ -74,8 +99,10 @@ class HardwareAwareMixin:
         self.finished_here = []  # ids of the trials this process ran (a resumed search ran others before)
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner from ..."
             super().__init__(hypermodel, **kwargs)
-        if deadline is not None and hasattr(self.oracle, "trials"):  # local or chief; a worker asks the chief
-            stop_after(self.oracle, deadline)
+        if hasattr(self.oracle, "trials"):  # local or chief; a worker's oracle is a client of the chief's
+            repair_interrupted_trials(self.oracle)
+            if deadline is not None:
+                stop_after(self.oracle, deadline)
 
     def rejection(self, model) -> dict | None:
         """The figures of `model` if they already break a constraint before training, else None."""
