@@ -19,7 +19,6 @@ prints, per model and file, the whole file's latency then and now and every oper
 
 import argparse
 import gc
-import json
 import os
 import platform
 import statistics
@@ -31,7 +30,7 @@ import keras
 
 import keras_cnns
 from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_idx_split
-from keras_cnns.files import replace_between_markers, write_json
+from keras_cnns.files import read_json, replace_between_markers, write_json
 import tflite
 from tflite.datasets import fit_images
 
@@ -234,16 +233,12 @@ def main():
     parser.add_argument("--min-us", type=float, default=2.0, help="with --compare: nor below this many microseconds")
     args = parser.parse_args()
     if args.compare:
-        runs = []
-        for path in args.compare:
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    runs.append(json.load(handle))
-            except (OSError, ValueError) as err:
-                parser.error(f"--compare: cannot read {path}: {err}")
-            if not isinstance(runs[-1], dict) or not isinstance(runs[-1].get("models"), dict):
-                parser.error(f"--compare: {path} is not an --ops-out file (no 'models' mapping)")
         try:
+            runs = [read_json(path, "--compare file", "give two --ops-out files of this script")
+                    for path in args.compare]
+            for path, run in zip(args.compare, runs):
+                if not isinstance(run, dict) or not isinstance(run.get("models"), dict):
+                    raise ValueError(f"--compare: {path} is not an --ops-out file (no 'models' mapping)")
             print("\n".join(comparison(*runs, min_ratio=args.min_ratio, min_us=args.min_us)))
         except (TypeError, ValueError) as err:
             parser.error(str(err))

@@ -150,6 +150,7 @@ def test_moved_operators_pair_operators_and_report_only_real_moves():
     assert moved[1]["before_us"] is None and moved[1]["ratio"] is None
     assert tflite.moved_operators(before, after, min_ratio=3.0, min_us=0.0)[0]["output"] == "new"
     assert tflite.moved_operators(before, before) == []
+    assert tflite.moved_operators([_op("ADD", "x", 0.0)], [_op("ADD", "x", 0.0)], min_us=0.0) == []
 
 
 @pytest.mark.parametrize("arguments, error, message", [

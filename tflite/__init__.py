@@ -19,5 +19,4 @@ from tflite.optimize import calibrate_activation_ranges, cluster, fine_tune, ker
 
 __all__ = ["QUANTIZATIONS", "benchmark", "calibrate_activation_ranges", "cluster", "compare", "convert", "evaluate",
            "export", "export_c", "fine_tune", "kernel_sparsity", "micro_predict", "micro_report", "moved_operators",
-           "op_timings",
-           "ops_in", "predict", "prune", "quantization_aware", "to_keras", "to_tf_keras"]
+           "op_timings", "ops_in", "predict", "prune", "quantization_aware", "to_keras", "to_tf_keras"]

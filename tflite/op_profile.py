@@ -156,11 +156,6 @@ def op_timings(model, threads: int = 2, runs: int = 30, warmup: int = 3, seed: i
     return rows
 
 
-
-def _operator_key(row) -> tuple:
-    return row["op"], row["output"], tuple(row["shape"])
-
-
 def moved_operators(before: list[dict], after: list[dict], min_ratio: float = 1.25, min_us: float = 2.0) -> list[dict]:
     """The operators whose time moved between two `op_timings` runs (of one file, or of two versions of it).
 
@@ -181,7 +176,8 @@ def moved_operators(before: list[dict], after: list[dict], min_ratio: float = 1.
             missing = {"op", "output", "shape", "median_us"} - set(row)
             if missing:
                 raise ValueError(f"{argument} entries must be op_timings rows; one lacks {sorted(missing)}")
-            pairs.setdefault(_operator_key(row), ([], []))[argument == "after"].append(row["median_us"])
+            key = row["op"], row["output"], tuple(row["shape"])
+            pairs.setdefault(key, ([], []))[argument == "after"].append(row["median_us"])
     moved = []
     for (op, output, shape), (old_times, new_times) in pairs.items():
         for position in range(max(len(old_times), len(new_times))):
@@ -190,7 +186,7 @@ def moved_operators(before: list[dict], after: list[dict], min_ratio: float = 1.
             if old is None or new is None:
                 change, ratio = ("added" if old is None else "removed"), None
             else:
-                ratio = new / old if old > 0 else float("inf")
+                ratio = new / old if old > 0 else (1.0 if new == 0 else float("inf"))
                 if abs(new - old) < min_us or 1 / min_ratio < ratio < min_ratio:
                     continue
                 change = "slower" if new > old else "faster"
