@@ -53,7 +53,7 @@ def convert_and_report(model, size: int) -> dict:
     start = time.perf_counter()
     try:
         flatbuffer = tflite.convert(model, "int8", images, int8_io=True, strip_metadata=True, batch_size=1,
-                                    representative_samples=CALIBRATION_IMAGES)
+                                    representative_samples=CALIBRATION_IMAGES, space_to_depth=False)
     except (ValueError, RuntimeError) as err:
         return {"reason": f"int8 conversion failed: {str(err).splitlines()[0]}"}
     row = {"convert_s": round(time.perf_counter() - start, 1)}

@@ -11,7 +11,7 @@ from helpers import assert_same_after_reload, infer
 
 import keras_cnns
 import tflite
-from keras_cnns.layers import DepthwiseAveragePooling2D, window_counts
+from keras_cnns.layers import DepthwiseAveragePooling2D, SpaceToDepthConv2D, space_to_depth_geometry, window_counts
 
 SMALL_V1 = dict(width_multiplier=0.25, stage_blocks=(1, 2, 1), input_shape=(32, 32, 3), classes=10)
 
@@ -127,6 +127,113 @@ def test_dense_depthwise_lowering_keeps_the_outputs_and_changes_only_the_narrow_
         tflite.convert(model, "int8", images, dense_depthwise_channels=0)
     with pytest.raises(TypeError, match="dense_depthwise_channels"):
         tflite.convert(model, "none", dense_depthwise_channels="8")
+
+
+@pytest.mark.parametrize("size, channels, kernel, strides, padding, use_bias", [
+    (32, 3, 7, 2, "valid", True), (38, 3, 7, 2, "valid", False), (32, 3, 7, 2, "same", True),
+    (32, 3, 3, 2, "same", True), (32, 1, 5, 2, "same", True), (32, 2, (5, 3), 2, "same", True),
+    (28, 3, 4, 2, "same", True), (24, 3, 6, 3, "same", False), (32, 3, 11, 4, "same", True),
+    (24, 3, 2, 2, "valid", True), (24, 3, 1, 2, "same", True),
+])
+def test_space_to_depth_convolution_equals_the_convolution(size, channels, kernel, strides, padding, use_bias):
+    x = np.random.default_rng(0).normal(size=(2, size, size, channels)).astype("float32")
+    plain = keras.layers.Conv2D(5, kernel, strides, padding, use_bias=use_bias, activation="relu",
+                                bias_initializer="random_normal")
+    expected = keras.ops.convert_to_numpy(plain(x))
+    rearranged = SpaceToDepthConv2D.from_config(plain.get_config())
+    rearranged.build(x.shape)
+    rearranged.set_weights(plain.get_weights())
+    assert rearranged._geometry(x.shape) is not None  # the rearranged path, not the fallback
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(rearranged(x)), expected, atol=2e-5)
+
+
+@pytest.mark.parametrize("size, kernel, strides, padding, groups", [
+    (33, 7, 2, "valid", 1),  # the stride does not divide the size
+    (32, 7, 1, "same", 1),  # no stride to fold
+    (32, 3, (2, 1), "same", 1),  # unequal strides
+    (32, 5, 2, "same", 3),  # grouped
+])
+def test_space_to_depth_convolution_falls_back_where_it_does_not_apply(size, kernel, strides, padding, groups):
+    x = np.random.default_rng(1).normal(size=(1, size, size, 3)).astype("float32")
+    plain = keras.layers.Conv2D(6, kernel, strides, padding, groups=groups)
+    expected = keras.ops.convert_to_numpy(plain(x))
+    rearranged = SpaceToDepthConv2D.from_config(plain.get_config())
+    rearranged.build(x.shape)
+    rearranged.set_weights(plain.get_weights())
+    assert rearranged._geometry(x.shape) is None
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(rearranged(x)), expected, atol=1e-6)
+
+
+def test_space_to_depth_geometry_places_the_taps_on_the_blocks():
+    # 7x7 stride 2 "valid": taps 0..6 fall on blocks 0..3.
+    assert space_to_depth_geometry(224, 7, 2, "valid") == (0, 4)
+    # "same" pads (7 - 2) // 2 = 2 before: taps -2..4 fall on blocks -1..2, which "same" on 4 block taps pads.
+    assert space_to_depth_geometry(224, 7, 2, "same") == (-1, 4)
+    assert space_to_depth_geometry(224, 3, 2, "same") == (0, 2)
+    assert space_to_depth_geometry(224, 11, 4, "same") == (-1, 3)
+    assert space_to_depth_geometry(227, 11, 4, "valid") is None  # AlexNet's 227: 4 does not divide it
+
+
+def test_space_to_depth_convolution_saves_and_loads_safely(tmp_path):
+    inputs = keras.Input((16, 16, 3))
+    model = keras.Model(inputs, SpaceToDepthConv2D(4, 5, 2, "same", name="stem")(inputs), name="s2d")
+    images = np.random.default_rng(2).random((2, 16, 16, 3), dtype=np.float32)
+    reloaded = assert_same_after_reload(model, tmp_path, images)
+    assert type(reloaded.get_layer("stem")) is SpaceToDepthConv2D
+
+
+def test_int8_exports_rewrite_stems_as_space_to_depth_with_the_same_outputs():
+    """SqueezeNet 1.0's 7x7 stride-2 stem on RGB exports, in int8 by default, as space-to-depth (RESHAPE,
+    TRANSPOSE, RESHAPE) and a stride-1 CONV_2D on 12 channels; the float export and the Keras model keep the
+    plain convolution, and `space_to_depth` overrides the default both ways."""
+    from tflite.export import ops_in, space_to_depth_candidates, with_space_to_depth
+
+    keras.utils.set_random_seed(0)
+    model = keras_cnns.get_model("squeezenet1_0", input_shape=(64, 64, 3), classes=10)
+    before = [weight.copy() for weight in model.get_weights()]
+    images = np.random.default_rng(5).random((16, 64, 64, 3), dtype=np.float32)
+    assert space_to_depth_candidates(model) == ["conv1"]
+    # A 3x3 stride-2 stem gained nothing, and wider inputs are not padded: MobileNet has no candidate.
+    assert space_to_depth_candidates(keras_cnns.MobileNet(input_shape=(32, 32, 3), alpha=0.25, weights=None,
+                                                          classes=10)) == []
+    rewritten = with_space_to_depth(model)
+    assert [layer.name for layer in rewritten.layers if type(layer) is SpaceToDepthConv2D] == ["conv1"]
+    np.testing.assert_allclose(infer(rewritten, images), infer(model, images), atol=1e-5)
+
+    plain = tflite.convert(model, "int8", images, representative_samples=16, space_to_depth=False)
+    lowered = tflite.convert(model, "int8", images, representative_samples=16)
+    assert "TRANSPOSE" in ops_in(lowered) and "TRANSPOSE" not in ops_in(plain)
+    rows = tflite.op_timings(lowered, threads=1, runs=1, warmup=0)
+    stem = [row for row in rows if row["op"] == "CONV_2D"][0]
+    assert stem["shape"] == [1, 29, 29, 96] and all(row["xnnpack"] for row in rows if row["op"] == "TRANSPOSE")
+    # Integer sums in another order: at most one output quantization step (1/256) apart (identical here).
+    assert np.abs(tflite.predict(lowered, images) - tflite.predict(plain, images)).max() <= 1 / 256
+    assert "TRANSPOSE" not in ops_in(tflite.convert(model, "none"))
+    forced = tflite.convert(model, "none", space_to_depth=True)
+    assert "TRANSPOSE" in ops_in(forced)
+    np.testing.assert_allclose(tflite.predict(forced, images), infer(model, images), atol=1e-5)
+    assert type(model.get_layer("conv1")) is keras.layers.Conv2D
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    with pytest.raises(TypeError, match="space_to_depth must be"):
+        tflite.convert(model, "none", space_to_depth="yes")
+
+
+def test_cli_export_space_to_depth_defaults_off_for_microcontrollers(tmp_path, capsys):
+    from keras_cnns import cli
+    from tflite.export import ops_in
+
+    def ops(*options):
+        out = str(tmp_path / "stem.tflite")
+        assert cli.main(["export", "squeezenet1_0", "--input-shape", "64x64x3", "--quantization", "int8",
+                         "--data", "digits", "--out", out, *options]) == 0
+        with open(out, "rb") as handle:
+            return ops_in(handle.read())
+
+    assert "TRANSPOSE" in ops()
+    assert "TRANSPOSE" not in ops("--space-to-depth", "off")
+    assert "TRANSPOSE" not in ops("--target", "micro")
+    assert "TRANSPOSE" in ops("--target", "micro", "--space-to-depth", "on")
+    capsys.readouterr()
 
 
 def _op(op, output, us, shape=(1, 8, 8, 4)):

@@ -8,6 +8,8 @@ import re
 
 from tflite.export import QUANTIZATIONS
 
+SPACE_TO_DEPTH = {"auto": None, "on": True, "off": False}  # --space-to-depth: tflite.export's space_to_depth
+
 
 def _parse_shape(text):
     try:
@@ -52,12 +54,12 @@ def c_array_name(path: str) -> str:
 
 def _micro_target_options(args):
     """`--target micro`: full-integer with int8 I/O, a batch of 1 and no metadata, as microcontroller firmware runs
-    it."""
+    it, and no space-to-depth stems unless --space-to-depth on (they pay off where kernels pad channels to 8)."""
     if args.quantization != ["int8"]:
         raise ValueError(f"--target micro exports one full-integer model: --quantization int8; "
                          f"got {' '.join(args.quantization)}")
     args.int8_io = args.strip_metadata = True
-    return {"batch_size": 1}
+    return {"batch_size": 1, "space_to_depth": SPACE_TO_DEPTH[args.space_to_depth] is True}
 
 
 def _cmd_export(args):
@@ -67,7 +69,8 @@ def _cmd_export(args):
         raise ValueError("--evaluate needs --data (a dataset name or an IDX folder with labels)")
     if args.dense_depthwise is not None and args.dense_depthwise < 1:
         raise ValueError(f"--dense-depthwise must be a channel count >= 1; got {args.dense_depthwise}")
-    target_options = _micro_target_options(args) if args.target == "micro" else {}
+    target_options = (_micro_target_options(args) if args.target == "micro"
+                      else {"space_to_depth": SPACE_TO_DEPTH[args.space_to_depth]})
     model = _model_from_argument(args)
     quantizations = list(dict.fromkeys(args.quantization))
     rows = []
@@ -132,6 +135,10 @@ def add_commands(subparsers):
     export.add_argument("--dense-depthwise", type=int, default=None, metavar="N",
                         help="export depthwise convolutions of at most N channels as a dense CONV_2D (same outputs; "
                              "faster in int8 on AVX-512 VNNI CPUs at N=8, see docs/edge_models.md)")
+    export.add_argument("--space-to-depth", choices=tuple(SPACE_TO_DEPTH), default="auto",
+                        help="stem convolutions (under 8 input channels, kernel >= 2 x stride + 1) as SPACE_TO_DEPTH + a "
+                             "stride-1 CONV_2D: same outputs; auto = in int8 exports except --target micro "
+                             "(docs/edge_models.md)")
     export.add_argument("--evaluate", action="store_true", help="also report accuracy on --data's holdout")
     export.add_argument("--input-shape", default=None, help="for a model name: e.g. 32x32x1")
     export.add_argument("--classes", type=int, default=10, help="for a model name")

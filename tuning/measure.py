@@ -42,7 +42,7 @@ def micro_flatbuffer(model, representative_images, strip_metadata: bool = False)
     from tflite.export import convert
 
     return convert(model, "int8", representative_images, int8_io=True, batch_size=1, strip_metadata=strip_metadata,
-                   representative_samples=min(CALIBRATION_SAMPLES, len(representative_images)))
+                   representative_samples=min(CALIBRATION_SAMPLES, len(representative_images)), space_to_depth=False)
 
 
 def micro_summary(flatbuffer: bytes, arena_hint: int | None = None) -> dict:
