@@ -15,6 +15,11 @@ that a later regression shows which operator moved:
 
 prints, per model and file, the whole file's latency then and now and every operator that moved
 (`tflite.moved_operators`), without measuring anything.
+
+    PYTHONPATH=$PWD python benchmarks/edge_models.py --isa avx2 --int8-options
+
+times the same files with XNNPACK restricted to the kernels of an AVX2-only CPU (benchmarks/xnnpack_isa.py: a
+stand-in on this CPU, not such a machine) and writes its own part of --out and docs/edge_models_ops_avx2.json.
 """
 
 import argparse
@@ -23,6 +28,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
 from collections import defaultdict
 
@@ -34,20 +40,24 @@ from keras_cnns.files import read_json, replace_between_markers, write_json
 import tflite
 from tflite.datasets import fit_images
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import xnnpack_isa  # noqa: E402
+
 MODELS = ("squeezenet1_0", "squeezenet1_1", "mobilenet_v1_100", "mobilenet_v1_050", "mobilenet_v1_025",
           "shufflenet_v1_g3", "shufflenet_v2_x1_0")
 MNIST_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mnist-t10k")
-BEGIN, END = "<!-- edge_models.py:begin -->", "<!-- edge_models.py:end -->"
 PROFILED = ("none", "int8")  # the files whose operators are timed one by one
 # --int8-options adds the other int8 exports `tflite.export` offers, timed in the same alternating rounds.
 EXPORTS = {"none": dict(quantization="none"), "int8": dict(quantization="int8"),
            "int8_per_tensor": dict(quantization="int8", per_channel=False),
            "int8_io": dict(quantization="int8", int8_io=True),
            "int8_dense_dw": dict(quantization="int8", dense_depthwise_channels=8),
-           "int8_io_dense_dw": dict(quantization="int8", int8_io=True, dense_depthwise_channels=8)}
-INT8_OPTIONS = ("int8_per_tensor", "int8_io", "int8_dense_dw", "int8_io_dense_dw")
+           "int8_io_dense_dw": dict(quantization="int8", int8_io=True, dense_depthwise_channels=8),
+           "int8_plain_stem": dict(quantization="int8", space_to_depth=False)}
+INT8_OPTIONS = ("int8_per_tensor", "int8_io", "int8_dense_dw", "int8_io_dense_dw", "int8_plain_stem")
 COLUMN_NAMES = {"int8": "int8", "int8_per_tensor": "int8 per-tensor", "int8_io": "int8 I/O",
-                "int8_dense_dw": "int8 dense dw", "int8_io_dense_dw": "int8 I/O + dense dw"}
+                "int8_dense_dw": "int8 dense dw", "int8_io_dense_dw": "int8 I/O + dense dw",
+                "int8_plain_stem": "int8 plain stem"}
 SLOW_OPERATORS = 4  # operator types listed per model in the markdown (all are in the JSON)
 
 
@@ -59,6 +69,21 @@ def machine() -> str:
     vnni = "yes" if {"avx512_vnni", "avx_vnni"} & flags else "no"
     return (f"{fields.get('Model name', platform.processor()).strip()}, {fields.get('CPU(s)', '?').strip()} CPUs "
             f"visible, VNNI: {vnni}, vector flags: {', '.join(vector) or 'none'}")
+
+
+def markers(isa: str) -> tuple[str, str]:
+    """The markers of --out between which a run writes its tables: one pair per --isa."""
+    tag = "edge_models.py" if isa == "native" else f"edge_models.py:{isa}"
+    return f"<!-- {tag}:begin -->", f"<!-- {tag}:end -->"
+
+
+def run_machine(args) -> str:
+    """The machine, and the kernels XNNPACK was restricted to with --isa."""
+    if args.isa == "native":
+        return machine()
+    return (f"{machine()}, with LiteRT's XNNPACK restricted to the kernels it picks on {xnnpack_isa.LABELS[args.isa]} "
+            f"(`--isa {args.isa}`: benchmarks/xnnpack_isa.py cleared cpuinfo's {', '.join(args.cleared_flags)} flags "
+            f"before XNNPACK read them; a stand-in on this CPU, not such a machine)")
 
 
 def measure(name, calibration, args, folder):
@@ -97,7 +122,7 @@ def measure(name, calibration, args, folder):
 def latency_table(rows, args, samples) -> list[str]:
     loads = [load for row in rows for load in (row["load_before"], row["load_after"])]
     lines = [
-        f"Machine: {machine()}. 1-minute load average during the run: {min(loads):.1f} to {max(loads):.1f} (the CPU "
+        f"Machine: {run_machine(args)}. 1-minute load average during the run: {min(loads):.1f} to {max(loads):.1f} (the CPU "
         f"is shared with other jobs, so the latencies are upper bounds; the fp32 and int8 files alternate, so their "
         f"ratio is fairer than either).",
         "",
@@ -127,7 +152,9 @@ def latency_table(rows, args, samples) -> list[str]:
                   "(best) as above, for per-tensor weight scales (`per_channel=False`), int8 input/output tensors "
                   "(`int8_io=True`, no QUANTIZE/DEQUANTIZE at the ends) and depthwise convolutions of at most 8 "
                   "channels exported as a dense CONV_2D (`dense_depthwise_channels=8`; \"dense dw\"), alone and with "
-                  "int8 I/O.", "",
+                  "int8 I/O, and with the stem convolution left as it is (`space_to_depth=False`; \"plain stem\"; "
+                  "the default int8 export rewrites a stem of kernel >= 2 x stride + 1 on RGB, here squeezenet1_0's "
+                  "7x7 stride-2 conv1, as space-to-depth and a stride-1 convolution).", "",
                   "| model | " + " | ".join(COLUMN_NAMES[export] for export in exports) + " |",
                   "|---|" + "---:|" * len(exports)]
         for row in rows:
@@ -177,9 +204,9 @@ def operator_table(rows, args) -> list[str]:
 
 def write_outputs(rows, args, samples):
     text = "\n".join(latency_table(rows, args, samples) + [""] + operator_table(rows, args))
-    replace_between_markers(args.out, BEGIN, END, text)
+    replace_between_markers(args.out, *markers(args.isa), text)
     write_json(args.ops_out, {
-        "machine": machine(), "threads": args.threads, "rounds": args.rounds, "runs": args.runs,
+        "machine": run_machine(args), "isa": args.isa, "threads": args.threads, "rounds": args.rounds, "runs": args.runs,
         "op_runs": args.op_runs,
         "models": {row["name"]: {key: value for key, value in row.items() if key != "name"} for row in rows}})
 
@@ -218,7 +245,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/edge_models.md")
     parser.add_argument("--models", nargs="+", default=list(MODELS))
-    parser.add_argument("--ops-out", default="docs/edge_models_ops.json")
+    parser.add_argument("--ops-out", default=None,
+                        help="default: docs/edge_models_ops.json (docs/edge_models_ops_<isa>.json with --isa)")
+    parser.add_argument("--isa", choices=("native", *xnnpack_isa.LABELS), default="native",
+                        help="time with XNNPACK's kernels for a CPU with fewer vector extensions (a stand-in on this "
+                             "CPU: benchmarks/xnnpack_isa.py); the run gets its own part of --out")
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=10)
@@ -243,6 +274,16 @@ def main():
         except (TypeError, ValueError) as err:
             parser.error(str(err))
         return
+    if args.ops_out is None:
+        args.ops_out = "docs/edge_models_ops.json" if args.isa == "native" else f"docs/edge_models_ops_{args.isa}.json"
+    args.cleared_flags = []
+    if args.isa != "native":  # before any interpreter of this process lets XNNPACK read the CPU's flags
+        try:
+            args.cleared_flags = xnnpack_isa.restrict_litert_to(args.isa)
+        except RuntimeError as err:
+            parser.error(f"--isa {args.isa}: {err}")
+        if not args.cleared_flags:
+            parser.error(f"--isa {args.isa}: this CPU has none of the flags it clears; time it with --isa native")
     (train_images, _), _ = load_idx_split(MNIST_DIR, train_size=MNIST_T10K_TRAIN_SIZE)
     calibration = fit_images(train_images[: args.calibration_samples], (224, 224, 3))
     rows = []

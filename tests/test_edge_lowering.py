@@ -291,3 +291,69 @@ def test_edge_benchmark_compares_two_runs_operator_by_operator():
     assert "| m | none | 1.000 | 1.000 | (none moved) | | | | | |" in lines
     assert "| m | int8 | 0.500 | 0.500 | TRANSPOSE | `m/shuffle` | 1x8x8x4 | 10.0 | 30.0 | slower (3.00x) |" in lines
     assert lines[-1] == "In one run only: old"
+
+
+XNNPACK_ISA_PROBE = """
+import json, os, sys
+sys.path.insert(0, os.path.join(sys.argv[1], "benchmarks"))
+import numpy as np
+import xnnpack_isa
+from ai_edge_litert.interpreter import Interpreter
+cleared = xnnpack_isa.restrict_litert_to(sys.argv[2]) if sys.argv[2] != "native" else []
+before = xnnpack_isa.xnnpack_hardware_config()
+interpreter = Interpreter(model_path=sys.argv[3], num_threads=1)
+interpreter.allocate_tensors()
+try:
+    xnnpack_isa.restrict_litert_to("avx2")
+    refused = None
+except RuntimeError as err:
+    refused = str(err)
+print(json.dumps({"cleared": cleared, "flags": xnnpack_isa.litert_isa_flags(), "before": before.hex(),
+                  "after": xnnpack_isa.xnnpack_hardware_config().hex(), "refused": refused}))
+"""
+
+
+def test_xnnpack_isa_stand_in_changes_what_xnnpack_reads_and_only_before_it_reads(tmp_path):
+    """benchmarks/xnnpack_isa.py (`edge_models.py --isa avx2`): in a fresh process, the cleared flags reach
+    XNNPACK's hardware configuration (it differs from the native one); once an interpreter is allocated it
+    refuses, and an unknown level is a ValueError."""
+    import json
+    import os
+    import platform
+    import shutil
+    import subprocess
+    import sys
+
+    if platform.system() != "Linux" or platform.machine() != "x86_64" or shutil.which("nm") is None:
+        pytest.skip("the stand-in reads LiteRT's symbols with nm on x86-64 Linux")
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    inputs = keras.Input((8, 8, 3))
+    path = str(tmp_path / "conv.tflite")
+    with open(path, "wb") as handle:
+        handle.write(tflite.convert(keras.Model(inputs, keras.layers.Conv2D(4, 3)(inputs))))
+
+    def probe(level):
+        done = subprocess.run([sys.executable, "-c", XNNPACK_ISA_PROBE, root, level, path], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    native, avx2 = probe("native"), probe("avx2")
+    for run in (native, avx2):
+        assert set(run["before"]) == {"0"} and set(run["after"]) != {"0"}  # XNNPACK read the flags at allocation
+        assert "already chose its kernels" in run["refused"]
+    assert native["cleared"] == [] and native["flags"]["avx2"]
+    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        has_avx512 = " avx512f " in cpuinfo.read()
+    assert native["flags"]["avx512f"] is has_avx512 and avx2["flags"]["avx512f"] is False
+    assert avx2["flags"]["avx2"] and avx2["flags"]["fma3"]  # AVX2 itself stays
+    if has_avx512:
+        assert "avx512f" in avx2["cleared"] and avx2["after"] != native["after"]
+
+    sys.path.insert(0, os.path.join(root, "benchmarks"))
+    try:
+        import xnnpack_isa
+        with pytest.raises(ValueError, match="level must be one of 'avx2', 'avxvnni'; got 'sse'"):
+            xnnpack_isa.restrict_litert_to("sse")
+    finally:
+        sys.path.remove(os.path.join(root, "benchmarks"))
