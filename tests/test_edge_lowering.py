@@ -218,6 +218,22 @@ def test_int8_exports_rewrite_stems_as_space_to_depth_with_the_same_outputs():
         tflite.convert(model, "none", space_to_depth="yes")
 
 
+def test_space_to_depth_export_runs_under_tflite_micro_with_a_resizable_batch():
+    """The rewritten stem keeps the batch as the leading axis of every RESHAPE and transposes in 5-D, both of
+    which TensorFlow Lite Micro needs: the default int8 file (resizable batch) runs there and agrees with LiteRT."""
+    from tflite.export import ops_in
+
+    inputs = keras.Input((16, 16, 3))
+    features = keras.layers.Conv2D(4, 5, 2, "same", activation="relu")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.GlobalAveragePooling2D()(features)))
+    images = np.random.default_rng(6).random((8, 16, 16, 3), dtype=np.float32)
+    flatbuffer = tflite.convert(model, "int8", images, representative_samples=8)
+    assert "TRANSPOSE" in ops_in(flatbuffer)
+    report = tflite.micro_report(flatbuffer, images[:4], strict=False)
+    assert report["runs"], report["reason"]
+    assert report["litert_max_abs_diff"] == 0.0
+
+
 def test_cli_export_space_to_depth_defaults_off_for_microcontrollers(tmp_path, capsys):
     from keras_cnns import cli
     from tflite.export import ops_in

@@ -61,10 +61,11 @@ class SpaceToDepthConv2D(keras.layers.Conv2D):
             return super().convolution_op(inputs, kernel)
         stride = self.strides[0]
         height, width, channels = inputs.shape[1:]
-        # Space-to-depth with a 4-D transpose (TFLite Micro transposes at most 5-D): rows of blocks, then the
-        # stride rows of each block moved next to their columns; channels end up ordered (row, column, channel).
-        blocks = ops.reshape(inputs, (-1, stride, width // stride, stride * channels))
-        blocks = ops.reshape(ops.transpose(blocks, (0, 2, 1, 3)),
+        # Space-to-depth with a 5-D transpose (TFLite Micro transposes at most 5-D, and needs the batch to stay
+        # the leading axis of every shape for a file with a resizable batch): each block's rows move next to
+        # its columns, so that channels end up ordered (row in block, column in block, channel).
+        blocks = ops.reshape(inputs, (-1, height // stride, stride, width // stride, stride * channels))
+        blocks = ops.reshape(ops.transpose(blocks, (0, 1, 3, 2, 4)),
                              (-1, height // stride, width // stride, stride * stride * channels))
         # Kernel tap t of an axis moves to block tap (t + offset) // stride, phase (t + offset) % stride.
         (first_row, row_taps), (first_column, column_taps) = geometry
