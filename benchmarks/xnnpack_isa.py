@@ -36,11 +36,9 @@ ISA_FIELDS = (
 KERNEL_FLAGS = {"sse4_2": "sse4_2", "avx": "avx", "fma3": "fma", "avx2": "avx2", "avxvnni": "avx_vnni",
                 "avx512f": "avx512f", "avx512bw": "avx512bw", "avx512vl": "avx512vl", "avx512vnni": "avx512_vnni",
                 "bmi2": "bmi2", "popcnt": "popcnt"}
-# What each stand-in clears: AVX2 = no AVX-512 (of any kind), AVX10, AMX or VNNI; "avxvnni" keeps AVX-VNNI (the
-# 256-bit VNNI of CPUs without AVX-512).
-CLEARED = {"avx2": ("avx512", "avx10", "amx", "avxvnni", "avx_vnni", "avx_ne"),
-           "avxvnni": ("avx512", "avx10", "amx", "avx_vnni_int", "avx_ne")}
-LABELS = {"avx2": "an AVX2-only CPU (no AVX-512, no VNNI)", "avxvnni": "an AVX2 + AVX-VNNI CPU (no AVX-512)"}
+# The flags (by prefix) each stand-in clears: AVX2 = no AVX-512 of any kind, no AVX10, AMX or (256-bit) AVX-VNNI.
+CLEARED = {"avx2": ("avx512", "avx10", "amx", "avxvnni", "avx_vnni", "avx_ne")}
+LABELS = {"avx2": "an AVX2-only CPU"}
 
 
 def _library() -> str:

@@ -49,10 +49,15 @@ below come from `benchmarks/zoo_docs.py` (files in [zoo/](zoo/): `zoo.csv`, `zoo
   MNIST models, variants the paper never trained: `alexnet_single_stream`, SqueezeNet 1.1, VGG with batch
   norm, NiN, All-CNN) have no bubble.
 - **Load.** The run below had the machine to itself apart from its own two worker processes, one per core (load
-  average 2.7); the latencies are medians of 20 runs on one thread, so compare models with each other, not with
+  average 2.8); the latencies are medians of 20 runs on one thread, so compare models with each other, not with
   other machines'. An earlier run under a load average near 21 inflated the fp32 figures of the large models
-  10-100x (ResNet-18 60 ms fp32); on this run ResNet-18 took 2.74 ms fp32 and 0.44 ms int8 (2.23 and 0.44 on an
-  earlier run at load 1.4).
+  10-100x (ResNet-18 60 ms fp32); on this run ResNet-18 took 2.15 ms fp32 and 0.45 ms int8 (2.74 and 0.44 on
+  the run before, at load 2.7).
+- **int8 files.** `tflite.export`'s default int8 export: a stem convolution of kernel >= 2 x stride + 1 on fewer
+  than 8 channels (the ResNets, DenseNets, GoogLeNet, Inception v2, NiN, SqueezeNet 1.0, ZFNet,
+  `strided_cnn_a`) is exported as space-to-depth and a stride-1 convolution (docs/edge_models.md). Against the
+  run before that change (same settings, load 2.7), those 17 models' int8 medians were 0.93x theirs (0.78x to
+  1.23x: single 64x64 runs on a shared machine wander), the other 48 timed models' 0.99x; fp32 0.94x and 0.98x.
 - **TFLite Micro column.** Measured on the same int8 file as the latency (float I/O, resizable batch), with
   random weights. Exported with `batch_size=1` and int8 I/O, as docs/micro.md does, more models run; that table
   is the one to read for microcontrollers.

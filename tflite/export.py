@@ -87,8 +87,9 @@ def with_batch_size(model, batch_size: int):
 
 def _rewritten(model, argument: str, replace):
     """A copy of a Keras model in which `replace(layer)` picks new top-level layers: it returns None to keep the
-    layer (a fresh one from its config) or `(new_layer, weights)`, the weights being a function of the old layer's
-    weights. Nothing is shared with `model`, and the file's input (signature) names stay the model's own."""
+    layer (a fresh one from its config) or `(new_layer, weight_map)`, where `weight_map` turns the old layer's
+    weights into the new one's. Nothing is shared with `model`, and the file's input (signature) names stay the
+    model's own."""
     import keras
 
     if not isinstance(model, keras.Model):
@@ -165,7 +166,7 @@ def space_to_depth_candidates(model) -> list[str]:
             input_shape = layer.input.shape
         except ValueError:  # a layer called on several inputs has no one shape
             continue
-        if SpaceToDepthConv2D.from_config(layer.get_config())._geometry(input_shape) is not None:
+        if SpaceToDepthConv2D.from_config(layer.get_config()).block_geometry(input_shape) is not None:
             names.append(layer.name)
     return names
 

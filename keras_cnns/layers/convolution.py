@@ -46,7 +46,9 @@ class SpaceToDepthConv2D(keras.layers.Conv2D):
     blocks cannot match.
     """
 
-    def _geometry(self, input_shape):
+    def block_geometry(self, input_shape):
+        """Per spatial axis, `space_to_depth_geometry` for inputs of `input_shape`; None where the layer computes
+        the plain convolution instead (see the class docstring)."""
         stride = self.strides[0]
         if (stride < 2 or self.strides[1] != stride or self.groups != 1 or self.data_format != "channels_last"
                 or None in tuple(input_shape[1:3])):
@@ -56,7 +58,7 @@ class SpaceToDepthConv2D(keras.layers.Conv2D):
         return None if None in axes else axes
 
     def convolution_op(self, inputs, kernel):
-        geometry = self._geometry(inputs.shape)
+        geometry = self.block_geometry(inputs.shape)
         if geometry is None:
             return super().convolution_op(inputs, kernel)
         stride = self.strides[0]
