@@ -122,9 +122,9 @@ def measure(name, calibration, args, folder):
 def latency_table(rows, args, samples) -> list[str]:
     loads = [load for row in rows for load in (row["load_before"], row["load_after"])]
     lines = [
-        f"Machine: {run_machine(args)}. 1-minute load average during the run: {min(loads):.1f} to {max(loads):.1f} (the CPU "
-        f"is shared with other jobs, so the latencies are upper bounds; the fp32 and int8 files alternate, so their "
-        f"ratio is fairer than either).",
+        f"Machine: {run_machine(args)}. 1-minute load average during the run: {min(loads):.1f} to "
+        f"{max(loads):.1f} (the CPU is shared with other jobs, so the latencies are upper bounds; the fp32 and int8 "
+        f"files alternate, so their ratio is fairer than either).",
         "",
         f"fp32 = float32 `.tflite`; int8 = full-integer post-training quantization (float input/output), "
         f"calibrated on {samples} MNIST t10k training images resized to 224x224 and repeated to RGB. "
@@ -206,8 +206,8 @@ def write_outputs(rows, args, samples):
     text = "\n".join(latency_table(rows, args, samples) + [""] + operator_table(rows, args))
     replace_between_markers(args.out, *markers(args.isa), text)
     write_json(args.ops_out, {
-        "machine": run_machine(args), "isa": args.isa, "threads": args.threads, "rounds": args.rounds, "runs": args.runs,
-        "op_runs": args.op_runs,
+        "machine": run_machine(args), "isa": args.isa, "threads": args.threads, "rounds": args.rounds,
+        "runs": args.runs, "op_runs": args.op_runs,
         "models": {row["name"]: {key: value for key, value in row.items() if key != "name"} for row in rows}})
 
 

@@ -373,3 +373,23 @@ def test_xnnpack_isa_stand_in_changes_what_xnnpack_reads_and_only_before_it_read
             xnnpack_isa.restrict_litert_to("sse")
     finally:
         sys.path.remove(os.path.join(root, "benchmarks"))
+
+
+def test_edge_benchmark_writes_each_isa_between_its_own_markers_of_the_docs():
+    """`edge_models.py --isa avx2` rewrites its own part of docs/edge_models.md, which holds both marker pairs."""
+    import importlib.util
+    import os
+
+    root = os.path.join(os.path.dirname(__file__), "..")
+    spec = importlib.util.spec_from_file_location("edge_models_benchmark", os.path.join(root, "benchmarks",
+                                                                                        "edge_models.py"))
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    native, avx2 = benchmark.markers("native"), benchmark.markers("avx2")
+    assert native == ("<!-- edge_models.py:begin -->", "<!-- edge_models.py:end -->")
+    assert avx2 == ("<!-- edge_models.py:avx2:begin -->", "<!-- edge_models.py:avx2:end -->")
+    with open(os.path.join(root, "docs", "edge_models.md"), encoding="utf-8") as handle:
+        page = handle.read()
+    for begin, end in (native, avx2):
+        assert page.index(begin) < page.index(end)
+    assert "restricted to the kernels it picks on an AVX2-only CPU" in page.split(avx2[0])[1].split(avx2[1])[0]

@@ -136,9 +136,9 @@ def add_commands(subparsers):
                         help="export depthwise convolutions of at most N channels as a dense CONV_2D (same outputs; "
                              "faster in int8 on AVX-512 VNNI CPUs at N=8, see docs/edge_models.md)")
     export.add_argument("--space-to-depth", choices=tuple(SPACE_TO_DEPTH), default="auto",
-                        help="stem convolutions (under 8 input channels, kernel >= 2 x stride + 1) as SPACE_TO_DEPTH + a "
-                             "stride-1 CONV_2D: same outputs; auto = in int8 exports except --target micro "
-                             "(docs/edge_models.md)")
+                        help="stem convolutions (under 8 input channels, kernel >= 2 x stride + 1) as "
+                             "SPACE_TO_DEPTH + a stride-1 CONV_2D: same outputs; auto = in int8 exports except "
+                             "--target micro (docs/edge_models.md)")
     export.add_argument("--evaluate", action="store_true", help="also report accuracy on --data's holdout")
     export.add_argument("--input-shape", default=None, help="for a model name: e.g. 32x32x1")
     export.add_argument("--classes", type=int, default=10, help="for a model name")

@@ -13,6 +13,11 @@ from keras import ops
 __all__ = ["SpaceToDepthConv2D", "space_to_depth_geometry"]
 
 
+def _padding_before(kernel: int, stride: int, padding: str) -> int:
+    """Positions TensorFlow pads before an axis whose size the stride divides."""
+    return max(kernel - stride, 0) // 2 if padding == "same" else 0
+
+
 def space_to_depth_geometry(size: int, kernel: int, stride: int, padding: str) -> tuple[int, int] | None:
     """Along one axis, where a stride-`stride` convolution's taps fall on the space-to-depth blocks of its
     input: (first block offset, number of block taps), or None where the stride-1 convolution on the blocks
@@ -24,9 +29,8 @@ def space_to_depth_geometry(size: int, kernel: int, stride: int, padding: str) -
     """
     if size % stride:
         return None
-    before = max(kernel - stride, 0) // 2 if padding == "same" else 0
-    first = -(before // stride) - (1 if before % stride else 0)  # floor(-before / stride)
-    last = (kernel - 1 - before) // stride
+    before = _padding_before(kernel, stride, padding)
+    first, last = -before // stride, (kernel - 1 - before) // stride
     taps = last - first + 1
     # On the blocks the stride-1 convolution pads `-first` before: "valid" pads none, "same" pads (taps - 1) // 2.
     if padding == "valid" and first != 0 or padding == "same" and -first != (taps - 1) // 2:
@@ -71,8 +75,8 @@ class SpaceToDepthConv2D(keras.layers.Conv2D):
                              (-1, height // stride, width // stride, stride * stride * channels))
         # Kernel tap t of an axis moves to block tap (t + offset) // stride, phase (t + offset) % stride.
         (first_row, row_taps), (first_column, column_taps) = geometry
-        row_offset = -self._before(0) - stride * first_row
-        column_offset = -self._before(1) - stride * first_column
+        row_offset = -_padding_before(self.kernel_size[0], stride, self.padding) - stride * first_row
+        column_offset = -_padding_before(self.kernel_size[1], stride, self.padding) - stride * first_column
         kernel = ops.pad(kernel, ((row_offset, stride * row_taps - self.kernel_size[0] - row_offset),
                                   (column_offset, stride * column_taps - self.kernel_size[1] - column_offset),
                                   (0, 0), (0, 0)))
@@ -81,6 +85,3 @@ class SpaceToDepthConv2D(keras.layers.Conv2D):
         kernel = ops.reshape(ops.transpose(kernel, (0, 2, 1, 3, 4, 5)),
                              (row_taps, column_taps, stride * stride * channels, filters))
         return ops.conv(blocks, kernel, strides=1, padding=self.padding, data_format="channels_last")
-
-    def _before(self, axis):
-        return max(self.kernel_size[axis] - self.strides[axis], 0) // 2 if self.padding == "same" else 0
