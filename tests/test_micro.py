@@ -54,6 +54,11 @@ def test_a_fixed_batch_gives_static_shapes_and_the_same_outputs(int8_file, tmp_p
     np.testing.assert_allclose(tflite.predict(fixed, images), model.predict(images, verbose=0), atol=1e-5)
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1; got 0"):
         tflite.convert(model, batch_size=0)
+    # The fixed file keeps the model's input name in its signature (a signature runner is called with it).
+    from ai_edge_litert.interpreter import Interpreter
+
+    signatures = [Interpreter(model_content=flatbuffer).get_signature_list() for flatbuffer in (dynamic, fixed)]
+    assert signatures[0] == signatures[1] and list(signatures[0].values())[0]["inputs"] == [model.inputs[0].name]
     # A one-input model whose inputs are a list (built from another model's `inputs`) keeps that structure.
     from keras_cnns.models.swwae import SWWAE, swwae_classifier
 

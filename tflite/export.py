@@ -72,15 +72,24 @@ def _clone_on(model, inputs, clone_function=None):
                                     else inputs[0], clone_function=clone_function)
 
 
+def _inputs_like(model, batch_size: int | None = None) -> list:
+    """New input tensors for a copy of `model`: its inputs' shapes (the batch fixed to `batch_size` if given) and
+    dtypes, named as its input tensors, which name the exported file's signature inputs."""
+    import keras
+
+    return [keras.Input(batch_shape=(tensor.shape[0] if batch_size is None else batch_size, *tensor.shape[1:]),
+                        dtype=tensor.dtype, name=tensor.name) for tensor in model.inputs]
+
+
 def with_batch_size(model, batch_size: int):
-    """A copy of a Keras model whose inputs have a fixed batch size, sharing nothing, with the same weights."""
+    """A copy of a Keras model whose inputs have a fixed batch size, sharing nothing, with the same weights and
+    input names."""
     import keras
 
     check_int("batch_size", batch_size, min_value=1)
     if not isinstance(model, keras.Model):
         raise TypeError(f"batch_size applies to Keras 3 models; got a {type(model).__module__}.{type(model).__name__}")
-    inputs = [keras.Input(batch_shape=(batch_size, *tensor.shape[1:]), dtype=tensor.dtype) for tensor in model.inputs]
-    fixed = _clone_on(model, inputs)
+    fixed = _clone_on(model, _inputs_like(model, batch_size))
     fixed.set_weights(model.get_weights())
     return fixed
 
@@ -103,9 +112,7 @@ def _rewritten(model, argument: str, replace):
         new_layer, weight_maps[layer.name] = replacement
         return new_layer
 
-    inputs = [keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=tensor._keras_history.operation.name)
-              for tensor in model.inputs]
-    rewritten = _clone_on(model, inputs, clone)
+    rewritten = _clone_on(model, _inputs_like(model), clone)
     for original in model.layers:
         if original.weights:
             weights = original.get_weights()
