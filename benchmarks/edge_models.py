@@ -25,9 +25,7 @@ stand-in on this CPU, not such a machine) and writes its own part of --out and d
 import argparse
 import gc
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections import defaultdict
@@ -39,6 +37,7 @@ from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_idx_split
 from keras_cnns.files import read_json, replace_between_markers, write_json
 import tflite
 from tflite.datasets import fit_images
+from tflite.litert import cpu_model_and_flags
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xnnpack_isa  # noqa: E402
@@ -62,13 +61,10 @@ SLOW_OPERATORS = 4  # operator types listed per model in the markdown (all are i
 
 
 def machine() -> str:
-    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    fields = dict(line.split(":", 1) for line in lscpu.splitlines() if ":" in line)
-    flags = set(fields.get("Flags", "").split())
+    model_name, flags = cpu_model_and_flags()
     vector = sorted(flag for flag in flags if flag.startswith(("avx512", "avx2", "avx_vnni", "amx")))
     vnni = "yes" if {"avx512_vnni", "avx_vnni"} & flags else "no"
-    return (f"{fields.get('Model name', platform.processor()).strip()}, {fields.get('CPU(s)', '?').strip()} CPUs "
-            f"visible, VNNI: {vnni}, vector flags: {', '.join(vector) or 'none'}")
+    return (f"{model_name}, {os.cpu_count()} CPUs visible, VNNI: {vnni}, vector flags: {', '.join(vector) or 'none'}")
 
 
 def markers(isa: str) -> tuple[str, str]:

@@ -73,14 +73,6 @@ def _load_address(library: str) -> int:
     raise RuntimeError(f"{library} is not mapped into this process")
 
 
-def _kernel_flags() -> set[str]:
-    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    return set()
-
-
 def _isa_struct():
     """cpuinfo's flag struct in LiteRT's library, as writable bytes, after cpuinfo's initialization; and
     XNNPACK's hardware configuration (all zero until XNNPACK reads the flags)."""
@@ -124,7 +116,9 @@ def restrict_litert_to(level: str) -> list[str]:
     if any(config):
         raise RuntimeError("XNNPACK already chose its kernels in this process (an interpreter was created); restrict "
                            "LiteRT to another ISA first thing in a fresh process")
-    kernel = _kernel_flags()
+    from tflite.litert import cpu_model_and_flags
+
+    kernel = cpu_model_and_flags()[1]
     disagree = [field for field, flag in KERNEL_FLAGS.items() if bool(isa[ISA_FIELDS.index(field)]) != (flag in kernel)]
     if disagree:
         raise RuntimeError(f"cpuinfo's flags in LiteRT disagree with /proc/cpuinfo on {', '.join(disagree)}: the "

@@ -14,6 +14,26 @@ from tflite.datasets import resolve
 TFLITE_IDENTIFIER = b"TFL3"  # the flatbuffer file identifier, bytes 4..8 of every .tflite file
 
 
+def cpu_model_and_flags() -> tuple[str, set[str]]:
+    """This CPU's model name and feature flags as Linux lists them in /proc/cpuinfo (which kernels LiteRT's
+    XNNPACK can pick: avx2, avx512_vnni, amx_int8...); elsewhere the platform's processor name and no flags."""
+    import platform
+
+    model_name, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as stream:
+            for line in stream:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    model_name = value.strip()
+                elif key.strip() == "flags":
+                    flags = set(value.split())
+                    break
+    except OSError:  # not Linux
+        pass
+    return model_name, flags
+
+
 def load_interpreter(path, num_threads: int | None = None):
     """A LiteRT interpreter with tensors allocated; a ValueError naming `path` if it is no valid .tflite file."""
     from ai_edge_litert.interpreter import Interpreter

@@ -13,7 +13,6 @@ import importlib.util
 import io
 import json
 import os
-import platform
 import tempfile
 
 from keras_cnns.checks import check_int, check_type
@@ -30,18 +29,9 @@ CHARTS = ("paper_bubbles.png", "int8_latency_vs_multiply_adds.png", "int8_vs_fp3
 
 def machine() -> dict:
     """The CPU (model name, and the int8 instructions LiteRT's kernels can use), core count and load average."""
-    flags, model_name = set(), platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as stream:
-            for line in stream:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name":
-                    model_name = value.strip()
-                elif key.strip() == "flags":
-                    flags = set(value.split())
-                    break
-    except OSError:  # not Linux
-        pass
+    from tflite.litert import cpu_model_and_flags
+
+    model_name, flags = cpu_model_and_flags()
     return {
         "cpu": model_name,
         "cores": os.cpu_count(),
