@@ -4,6 +4,9 @@ docs/edge_models.md has the measurements: an int8 AVERAGE_POOL_2D or a standalon
 builtin kernels, several times slower than on XNNPACK, and made int8 ShuffleNet v1 slower than fp32.
 """
 
+import importlib.util
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -12,6 +15,12 @@ from helpers import assert_same_after_reload, infer
 import keras_cnns
 import tflite
 from keras_cnns.layers import DepthwiseAveragePooling2D, SpaceToDepthConv2D, space_to_depth_geometry, window_counts
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+SPEC = importlib.util.spec_from_file_location("edge_models_benchmark", os.path.join(ROOT, "benchmarks",
+                                                                                    "edge_models.py"))
+edge_benchmark = importlib.util.module_from_spec(SPEC)  # benchmarks/edge_models.py (it imports xnnpack_isa)
+SPEC.loader.exec_module(edge_benchmark)
 
 SMALL_V1 = dict(width_multiplier=0.25, stage_blocks=(1, 2, 1), input_shape=(32, 32, 3), classes=10)
 
@@ -289,20 +298,12 @@ def test_moved_operators_refuse_bad_input_naming_the_argument(arguments, error, 
 
 
 def test_edge_benchmark_compares_two_runs_operator_by_operator():
-    import importlib.util
-    import os
-
-    path = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "edge_models.py")
-    spec = importlib.util.spec_from_file_location("edge_models_benchmark", path)
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
-
     def run(machine, transpose_us, models=("m",)):
         files = {"none": {"median_ms": 1.0, "operators": [_op("TRANSPOSE", "m/shuffle;x", 10.0)]},
                  "int8": {"median_ms": 0.5, "operators": [_op("TRANSPOSE", "m/shuffle;x", transpose_us)]}}
         return {"machine": machine, "models": {name: files for name in models}}
 
-    lines = benchmark.comparison(run("cpu A", 10.0, ("m", "old")), run("cpu B", 30.0))
+    lines = edge_benchmark.comparison(run("cpu A", 10.0, ("m", "old")), run("cpu B", 30.0))
     assert "The machines differ: compare ratios, not times." in lines
     assert "| m | none | 1.000 | 1.000 | (none moved) | | | | | |" in lines
     assert "| m | int8 | 0.500 | 0.500 | TRANSPOSE | `m/shuffle` | 1x8x8x4 | 10.0 | 30.0 | slower (3.00x) |" in lines
@@ -334,7 +335,6 @@ def test_xnnpack_isa_stand_in_changes_what_xnnpack_reads_and_only_before_it_read
     XNNPACK's hardware configuration (it differs from the native one); once an interpreter is allocated it
     refuses, and an unknown level is a ValueError."""
     import json
-    import os
     import platform
     import shutil
     import subprocess
@@ -342,14 +342,13 @@ def test_xnnpack_isa_stand_in_changes_what_xnnpack_reads_and_only_before_it_read
 
     if platform.system() != "Linux" or platform.machine() != "x86_64" or shutil.which("nm") is None:
         pytest.skip("the stand-in reads LiteRT's symbols with nm on x86-64 Linux")
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     inputs = keras.Input((8, 8, 3))
     path = str(tmp_path / "conv.tflite")
     with open(path, "wb") as handle:
         handle.write(tflite.convert(keras.Model(inputs, keras.layers.Conv2D(4, 3)(inputs))))
 
     def probe(level):
-        done = subprocess.run([sys.executable, "-c", XNNPACK_ISA_PROBE, root, level, path], capture_output=True,
+        done = subprocess.run([sys.executable, "-c", XNNPACK_ISA_PROBE, ROOT, level, path], capture_output=True,
                               text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -366,29 +365,16 @@ def test_xnnpack_isa_stand_in_changes_what_xnnpack_reads_and_only_before_it_read
     if has_avx512:
         assert "avx512f" in avx2["cleared"] and avx2["after"] != native["after"]
 
-    sys.path.insert(0, os.path.join(root, "benchmarks"))
-    try:
-        import xnnpack_isa
-        with pytest.raises(ValueError, match="level must be one of 'avx2'; got 'sse'"):
-            xnnpack_isa.restrict_litert_to("sse")
-    finally:
-        sys.path.remove(os.path.join(root, "benchmarks"))
+    with pytest.raises(ValueError, match="level must be one of 'avx2'; got 'sse'"):
+        edge_benchmark.xnnpack_isa.restrict_litert_to("sse")
 
 
 def test_edge_benchmark_writes_each_isa_between_its_own_markers_of_the_docs():
     """`edge_models.py --isa avx2` rewrites its own part of docs/edge_models.md, which holds both marker pairs."""
-    import importlib.util
-    import os
-
-    root = os.path.join(os.path.dirname(__file__), "..")
-    spec = importlib.util.spec_from_file_location("edge_models_benchmark", os.path.join(root, "benchmarks",
-                                                                                        "edge_models.py"))
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
-    native, avx2 = benchmark.markers("native"), benchmark.markers("avx2")
+    native, avx2 = edge_benchmark.markers("native"), edge_benchmark.markers("avx2")
     assert native == ("<!-- edge_models.py:begin -->", "<!-- edge_models.py:end -->")
     assert avx2 == ("<!-- edge_models.py:avx2:begin -->", "<!-- edge_models.py:avx2:end -->")
-    with open(os.path.join(root, "docs", "edge_models.md"), encoding="utf-8") as handle:
+    with open(os.path.join(ROOT, "docs", "edge_models.md"), encoding="utf-8") as handle:
         page = handle.read()
     for begin, end in (native, avx2):
         assert page.index(begin) < page.index(end)

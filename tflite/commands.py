@@ -59,7 +59,7 @@ def _micro_target_options(args):
         raise ValueError(f"--target micro exports one full-integer model: --quantization int8; "
                          f"got {' '.join(args.quantization)}")
     args.int8_io = args.strip_metadata = True
-    return {"batch_size": 1, "space_to_depth": SPACE_TO_DEPTH[args.space_to_depth] is True}
+    return {"batch_size": 1, "space_to_depth": args.space_to_depth == "on"}
 
 
 def _cmd_export(args):
