@@ -356,22 +356,29 @@ def _tfds_datasets(name, validation_split, data_dir, download):
     return train, validation, test, list(label_feature.names), image_shape, sizes
 
 
-def _augmentation_layers(augmentation, input_shape, sample_pixels, seed):
-    from keras_cnns.layers.augmentation import PCALighting
-
+def check_augmentation(augmentation) -> list:
+    """`augmentation` (None, a name from AUGMENTATIONS, a Keras layer, or a list or tuple of them) as a list,
+    every name checked."""
     if augmentation is None:
         return []
-    if isinstance(augmentation, (str, keras.layers.Layer)):
-        augmentation = [augmentation]
-    if not isinstance(augmentation, (list, tuple)):
+    items = [augmentation] if isinstance(augmentation, (str, keras.layers.Layer)) else augmentation
+    if not isinstance(items, (list, tuple)):
         raise TypeError(f"augmentation must be None, a name, a Keras layer or a list of them; got {augmentation!r}")
+    for item in items:
+        if not isinstance(item, keras.layers.Layer):
+            check_choice("augmentation", item, AUGMENTATIONS)
+    return list(items)
+
+
+def _augmentation_layers(augmentation: list, input_shape, sample_pixels, seed):
+    from keras_cnns.layers.augmentation import PCALighting
+
     height, width, _ = input_shape
     built = []
     for index, item in enumerate(augmentation):
         if isinstance(item, keras.layers.Layer):
             built.append(item)
             continue
-        check_choice("augmentation", item, AUGMENTATIONS)
         # One seed per layer: layers given the same seed would draw the same random numbers (a rotation angle
         # tied to a shift).
         seed_of_layer = seed + 1000 * index
@@ -440,6 +447,7 @@ def load_dataset(
     check_float("test_split", test_split, min_value=0.0, max_value=1.0, max_inclusive=False)
     check_choice("preprocessing", preprocessing, PREPROCESSING_MODES)
     check_choice("resize_method", resize_method, RESIZE_METHODS)
+    augmentation = check_augmentation(augmentation)
     check_int("seed", seed, min_value=0)
     check_bool("download", download)
     if data_dir is not None:
@@ -511,8 +519,7 @@ def load_dataset(
         train, validation, test_set = (
             None if d is None else d.map(to_model_input, num_parallel_calls=tf.data.AUTOTUNE)
             for d in (train, validation, test_set))
-    if sample is None and augmentation and "lighting" in (augmentation if isinstance(augmentation, (list, tuple))
-                                                          else [augmentation]):
+    if sample is None and "lighting" in augmentation:
         sample = np.concatenate([b[0].numpy() for b in train.take(512).batch(512)])
     augment = _augmentation_layers(augmentation, shape, sample, seed)
     normalize = _normalizer(preprocessing, shape[-1])

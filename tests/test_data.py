@@ -57,6 +57,11 @@ def test_array_and_name_errors_say_what_is_wrong():
         load_dataset("digits", preprocessing="caffe")
     with pytest.raises(ValueError, match="augmentation must be one of"):
         load_dataset("digits", augmentation=["mixup"])
+    # checked before the source is read: a misspelt augmentation on a missing dataset names the augmentation
+    with pytest.raises(ValueError, match="augmentation must be one of .*got 'mixup'"):
+        load_dataset("no_such_dataset", augmentation="mixup")
+    with pytest.raises(TypeError, match="augmentation must be None, a name, a Keras layer or a list"):
+        load_dataset("digits", augmentation={"flip"})
 
 
 def test_image_folder_skips_a_corrupt_image_with_a_warning_naming_it(tmp_path):

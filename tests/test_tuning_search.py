@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import keras
 import pytest
 
 import numpy as np
@@ -76,9 +77,12 @@ def test_a_constraint_no_trial_meets_is_reported_not_violated(tmp_path):
     ({"family": "resnet", "families": ["resnet"]}, "exactly one of family .* or families"),
     ({"family": "resnet", "ranges": {"base_filters": (8, 4)}}, r"ranges\['base_filters'\] = \(8, 4\) is inverted"),
     ({"family": "resnet", "ranges": {"block": []}}, r"ranges\['block'\] is empty"),
+    ({"family": "resnet", "augmentation": ["flip", "mixup"]}, "augmentation must be one of .*got 'mixup'"),
+    ({"family": "resnet", "augmentation": [keras.layers.RandomFlip()]}, "augmentation must be names .*RandomFlip"),
+    ({"family": "resnet", "augmentation": 3}, "augmentation must be None, a name"),
 ])
 def test_bad_input_names_the_argument(tmp_path, arguments, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         search("digits", directory=str(tmp_path), **arguments)
     assert os.listdir(tmp_path) == []
 

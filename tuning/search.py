@@ -271,15 +271,13 @@ def _check_project(project_dir, space, overwrite):
 
 def _augmentation_names(augmentation) -> list[str] | None:
     """`augmentation` as a list of names (a search's space is saved as JSON: no Keras layers)."""
-    from keras_cnns.data import AUGMENTATIONS
+    from keras_cnns.data import check_augmentation
 
-    if augmentation is None:
-        return None
-    names = [augmentation] if isinstance(augmentation, str) else augmentation
-    check_type("augmentation", names, (list, tuple))
-    for name in names:
-        check_choice("augmentation entry", name, AUGMENTATIONS)
-    return list(names)
+    names = check_augmentation(augmentation)
+    layers = [item for item in names if not isinstance(item, str)]
+    if layers:
+        raise TypeError(f"augmentation must be names (a search saves its space as JSON); got the layer {layers[0]!r}")
+    return names or None
 
 
 def _representative_images(dataset):
