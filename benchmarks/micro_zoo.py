@@ -89,9 +89,9 @@ def measure_one(name: str) -> dict:
 
 
 def machine() -> dict:
-    lines = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
-    fields = {key.strip(): value.strip() for key, value in (line.split(":", 1) for line in lines if ":" in line)}
-    return {"cpu": fields.get("Model name", "?"), "cpus": fields.get("CPU(s)", "?"),
+    from tflite.litert import cpu_model_and_flags
+
+    return {"cpu": cpu_model_and_flags()[0], "cpus": os.cpu_count(),
             "load_average": round(os.getloadavg()[0], 2),
             "time_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 

@@ -31,7 +31,7 @@ import keras_cnns
 import tflite
 from keras_cnns.data import MNIST_T10K_TRAIN_SIZE, load_idx_split
 from tflite.datasets import fit_images
-from tflite.litert import _quantize, load_interpreter
+from tflite.litert import _quantize, cpu_model_and_flags, load_interpreter
 
 SMALL_SHAPE = (32, 32, 1)  # MNIST's grey channel; keras_cnns.MobileNet takes 1-channel inputs as they are
 SMALL_MODELS = {
@@ -50,9 +50,7 @@ RESULTS = os.path.join("docs", "quantization_results.json")
 
 
 def machine_state() -> dict:
-    lines = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
-    fields = {key.strip(): value.strip() for key, value in (line.split(":", 1) for line in lines if ":" in line)}
-    return {"cpu": fields.get("Model name", "?"), "cpus": fields.get("CPU(s)", "?"),
+    return {"cpu": cpu_model_and_flags()[0], "cpus": os.cpu_count(),
             "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
             "time_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 

@@ -17,9 +17,7 @@ import datetime
 import inspect
 import json
 import os
-import re
 import shutil
-import subprocess
 import time
 
 import keras
@@ -59,12 +57,9 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 def machine():
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    except OSError:
-        lscpu = ""
-    model = re.search(r"Model name:\s*(.+)", lscpu)
-    return {"cpu": model.group(1).strip() if model else "unknown", "cores": os.cpu_count(),
+    from tflite.litert import cpu_model_and_flags
+
+    return {"cpu": cpu_model_and_flags()[0], "cores": os.cpu_count(),
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
