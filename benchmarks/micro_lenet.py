@@ -47,8 +47,7 @@ def measure(args) -> dict:
     train_seconds = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "lenet5_modern_int8.tflite")
-        tflite.export(model, path, "int8", x_train, int8_io=True, batch_size=1, strip_metadata=True,
-                      space_to_depth=False)
+        tflite.export(model, path, "int8", x_train, strip_metadata=True, **tflite.MICRO_FORM)
         start = time.perf_counter()
         report = tflite.micro_report(path, x_holdout[:16], samples=16)
         report_seconds = time.perf_counter() - start

@@ -379,3 +379,19 @@ def test_edge_benchmark_writes_each_isa_between_its_own_markers_of_the_docs():
     for begin, end in (native, avx2):
         assert page.index(begin) < page.index(end)
     assert "restricted to the kernels it picks on an AVX2-only CPU" in page.split(avx2[0])[1].split(avx2[1])[0]
+
+
+def test_tunings_microcontroller_export_keeps_the_plain_stem_int8_io_and_batch_1():
+    from tflite.export import ops_in, tensor_dtypes
+    from tuning.measure import micro_flatbuffer
+
+    inputs = keras.Input((32, 32, 3))
+    outputs = keras.layers.Conv2D(4, 7, strides=2, padding="same", name="stem")(inputs)  # a space-to-depth candidate
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(outputs))
+    images = np.random.default_rng(0).random((4, 32, 32, 3), dtype=np.float32)
+    flatbuffer = micro_flatbuffer(model, images)
+    assert "TRANSPOSE" not in ops_in(flatbuffer)
+    assert tensor_dtypes(flatbuffer) == (["int8"], ["int8"])
+    from ai_edge_litert.interpreter import Interpreter
+
+    assert list(Interpreter(model_content=flatbuffer).get_input_details()[0]["shape_signature"]) == [1, 32, 32, 3]

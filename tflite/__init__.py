@@ -10,13 +10,13 @@ never the reverse).
     >>> tflite.export_c("lenet.tflite", "firmware/", "lenet_model")
 """
 
-from tflite.export import QUANTIZATIONS, convert, export, ops_in
+from tflite.export import MICRO_FORM, QUANTIZATIONS, convert, export, ops_in
 from tflite.bridge import to_keras, to_tf_keras
 from tflite.litert import benchmark, compare, evaluate, predict
 from tflite.micro import export_c, micro_predict, micro_report
 from tflite.op_profile import moved_operators, op_timings
 from tflite.optimize import calibrate_activation_ranges, cluster, fine_tune, kernel_sparsity, prune, quantization_aware
 
-__all__ = ["QUANTIZATIONS", "benchmark", "calibrate_activation_ranges", "cluster", "compare", "convert", "evaluate",
+__all__ = ["MICRO_FORM", "QUANTIZATIONS", "benchmark", "calibrate_activation_ranges", "cluster", "compare", "convert", "evaluate",
            "export", "export_c", "fine_tune", "kernel_sparsity", "micro_predict", "micro_report", "moved_operators",
            "op_timings", "ops_in", "predict", "prune", "quantization_aware", "to_keras", "to_tf_keras"]

@@ -58,8 +58,13 @@ def _micro_target_options(args):
     if args.quantization != ["int8"]:
         raise ValueError(f"--target micro exports one full-integer model: --quantization int8; "
                          f"got {' '.join(args.quantization)}")
-    args.int8_io = args.strip_metadata = True
-    return {"batch_size": 1, "space_to_depth": args.space_to_depth == "on"}
+    from tflite.export import MICRO_FORM
+
+    args.int8_io, args.strip_metadata = MICRO_FORM["int8_io"], True
+    options = {key: value for key, value in MICRO_FORM.items() if key != "int8_io"}  # int8_io travels on args
+    if args.space_to_depth == "on":
+        options["space_to_depth"] = True
+    return options
 
 
 def _cmd_export(args):

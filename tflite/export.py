@@ -16,6 +16,10 @@ from keras_cnns.files import check_writable_path, load_keras_file, write_atomica
 from tflite.datasets import resolve
 
 QUANTIZATIONS = ("none", "dynamic", "float16", "int8", "int16x8")
+# The form TensorFlow Lite Micro runs (with quantization="int8"; docs/micro.md): int8 input and output, a fixed
+# batch of 1 (static shapes), and plain stems (its kernels do not pad channels, so space-to-depth only adds work).
+# `export --target micro`, tuning's RAM/flash objectives and the micro benchmarks all export this way.
+MICRO_FORM = {"int8_io": True, "batch_size": 1, "space_to_depth": False}
 
 
 def _model_input_shape(model):

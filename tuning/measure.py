@@ -39,10 +39,10 @@ def micro_flatbuffer(model, representative_images, strip_metadata: bool = False)
     """`model` exported as TFLite Micro runs it (docs/micro.md): full-integer int8 with int8 input and output,
     batch 1 (static shapes), calibrated on up to CALIBRATION_SAMPLES images; `strip_metadata` drops tensor
     names and the conversion metadata (`tflite.export`'s option)."""
-    from tflite.export import convert
+    from tflite.export import MICRO_FORM, convert
 
-    return convert(model, "int8", representative_images, int8_io=True, batch_size=1, strip_metadata=strip_metadata,
-                   representative_samples=min(CALIBRATION_SAMPLES, len(representative_images)), space_to_depth=False)
+    return convert(model, "int8", representative_images, strip_metadata=strip_metadata,
+                   representative_samples=min(CALIBRATION_SAMPLES, len(representative_images)), **MICRO_FORM)
 
 
 def micro_summary(flatbuffer: bytes, arena_hint: int | None = None) -> dict:
