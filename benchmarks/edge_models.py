@@ -52,11 +52,13 @@ EXPORTS = {"none": dict(quantization="none"), "int8": dict(quantization="int8"),
            "int8_io": dict(quantization="int8", int8_io=True),
            "int8_dense_dw": dict(quantization="int8", dense_depthwise_channels=8),
            "int8_io_dense_dw": dict(quantization="int8", int8_io=True, dense_depthwise_channels=8),
-           "int8_plain_stem": dict(quantization="int8", space_to_depth=False)}
-INT8_OPTIONS = ("int8_per_tensor", "int8_io", "int8_dense_dw", "int8_io_dense_dw", "int8_plain_stem")
+           "int8_plain_stem": dict(quantization="int8", space_to_depth=False),
+           "int8_float_stem": dict(quantization="int8", float_stem=True)}
+INT8_OPTIONS = ("int8_per_tensor", "int8_io", "int8_dense_dw", "int8_io_dense_dw", "int8_plain_stem",
+                "int8_float_stem")
 COLUMN_NAMES = {"int8": "int8", "int8_per_tensor": "int8 per-tensor", "int8_io": "int8 I/O",
                 "int8_dense_dw": "int8 dense dw", "int8_io_dense_dw": "int8 I/O + dense dw",
-                "int8_plain_stem": "int8 plain stem"}
+                "int8_plain_stem": "int8 plain stem", "int8_float_stem": "int8 float stem"}
 SLOW_OPERATORS = 4  # operator types listed per model in the markdown (all are in the JSON)
 
 
@@ -150,7 +152,8 @@ def latency_table(rows, args, samples) -> list[str]:
                   "channels exported as a dense CONV_2D (`dense_depthwise_channels=8`; \"dense dw\"), alone and with "
                   "int8 I/O, and with the stem convolution left as it is (`space_to_depth=False`; \"plain stem\"; "
                   "the default int8 export rewrites a stem of kernel >= 2 x stride + 1 on RGB, here squeezenet1_0's "
-                  "7x7 stride-2 conv1, as space-to-depth and a stride-1 convolution).", "",
+                  "7x7 stride-2 conv1, as space-to-depth and a stride-1 convolution), and with the layers up to the "
+                  "first convolution left in float32 (`float_stem=True`; \"float stem\").", "",
                   "| model | " + " | ".join(COLUMN_NAMES[export] for export in exports) + " |",
                   "|---|" + "---:|" * len(exports)]
         for row in rows:

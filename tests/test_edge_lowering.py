@@ -227,6 +227,76 @@ def test_int8_exports_rewrite_stems_as_space_to_depth_with_the_same_outputs():
         tflite.convert(model, "none", space_to_depth="yes")
 
 
+def test_float_stem_keeps_the_first_convolution_float_and_the_rest_int8(tmp_path):
+    """`float_stem=True`: the operators up to the first convolution stay float32 (then a QUANTIZE), every later one
+    is int8, XNNPACK takes them all but the int8 SOFTMAX, no space-to-depth unless asked, and the outputs are as
+    close to the Keras model's as the plain int8 file's."""
+    from tflite.export import ops_in
+
+    keras.utils.set_random_seed(0)
+    model = keras_cnns.get_model("squeezenet1_0", input_shape=(64, 64, 3), classes=10, classifier_activation=None)
+    images = np.random.default_rng(5).random((16, 64, 64, 3), dtype=np.float32)
+    report = tflite.export(model, str(tmp_path / "stem.tflite"), "int8", images, representative_samples=16,
+                           float_stem=True)
+    with open(tmp_path / "stem.tflite", "rb") as handle:
+        float_stem = handle.read()
+    rows = tflite.op_timings(float_stem, threads=1, runs=1, warmup=0)
+    assert [(row["op"], row["dtype"]) for row in rows[:2]] == [("CONV_2D", "float32"), ("QUANTIZE", "int8")]
+    assert rows[0]["shape"] == [1, 29, 29, 96] and "TRANSPOSE" not in report["ops"]
+    assert all(row["dtype"] in ("int8", "int32") for row in rows[2:-1]) and rows[-1]["op"] == "DEQUANTIZE"
+    assert all(row["xnnpack"] for row in rows)
+    with open(str(tmp_path / "stem.tflite") + ".json") as handle:
+        assert '"float_stem": true' in handle.read()
+    plain = tflite.convert(model, "int8", images, representative_samples=16, space_to_depth=False)
+    expected = infer(model, images)
+    error = np.abs(tflite.predict(float_stem, images) - expected).max()
+    assert error <= 1.5 * np.abs(tflite.predict(plain, images) - expected).max()
+    both = tflite.convert(model, "int8", images, representative_samples=16, float_stem=True, space_to_depth=True)
+    rows = tflite.op_timings(both, threads=1, runs=1, warmup=0)
+    assert [row["op"] for row in rows[:5]] == ["RESHAPE", "TRANSPOSE", "RESHAPE", "CONV_2D", "QUANTIZE"]
+    assert {row["dtype"] for row in rows[:4]} == {"float32"}
+    assert set(ops_in(both)) <= set(ops_in(float_stem)) | {"TRANSPOSE", "RESHAPE"}
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    ({"quantization": "none"}, ValueError, "float_stem=True .* needs quantization='int8'.*got quantization='none'"),
+    ({"int8_io": True}, ValueError, "float_stem=True .*int8_io=False.*got quantization='int8', int8_io=True"),
+    ({"float_stem": "yes"}, TypeError, "float_stem must be"),
+    ({"dense_only": True}, ValueError, "float_stem=True needs a model whose input feeds a convolution"),
+])
+def test_float_stem_refuses_what_it_cannot_do_naming_the_argument(arguments, error, message):
+    arguments = {"quantization": "int8", "float_stem": True, **arguments}
+    inputs = keras.Input((8, 8, 3))
+    if arguments.pop("dense_only", False):
+        outputs = keras.layers.Dense(4)(keras.layers.Flatten()(inputs))
+    else:
+        outputs = keras.layers.Conv2D(4, 3)(inputs)
+    images = np.random.default_rng(0).random((4, 8, 8, 3), dtype=np.float32)
+    with pytest.raises(error, match=message):
+        tflite.convert(keras.Model(inputs, outputs), representative_data=images, **arguments)
+
+
+def test_cli_float_stem_needs_int8_and_is_not_for_microcontrollers(tmp_path, capsys):
+    from keras_cnns import cli
+
+    def run(*options):
+        return cli.main(["export", "squeezenet1_1", "--input-shape", "32x32x3", "--data", "digits",
+                         "--out", str(tmp_path / "m.tflite"), "--float-stem", *options])
+
+    assert run("--quantization", "none") == 2
+    assert "--float-stem keeps the stem of an int8 export in float: it needs --quantization int8; got none" in \
+        capsys.readouterr().err
+    assert run("--quantization", "int8", "--target", "micro") == 2
+    assert "--target micro (int8 input) cannot run" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "m.tflite")
+    assert run("--quantization", "none", "int8") == 0
+    assert os.path.exists(tmp_path / "m_int8.tflite") and os.path.exists(tmp_path / "m_none.tflite")
+    with open(tmp_path / "m_int8.tflite.json") as handle:
+        assert '"float_stem": true' in handle.read()
+    with open(tmp_path / "m_none.tflite.json") as handle:
+        assert '"float_stem": false' in handle.read()
+
+
 def test_space_to_depth_export_runs_under_tflite_micro_with_a_resizable_batch():
     """The rewritten stem keeps the batch as the leading axis of every RESHAPE and transposes in 5-D, both of
     which TensorFlow Lite Micro needs: the default int8 file (resizable batch) runs there and agrees with LiteRT."""

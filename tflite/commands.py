@@ -60,6 +60,8 @@ def _micro_target_options(args):
                          f"got {' '.join(args.quantization)}")
     from tflite.export import MICRO_FORM
 
+    if args.float_stem:
+        raise ValueError("--float-stem keeps a float input and stem, which --target micro (int8 input) cannot run")
     args.int8_io, args.strip_metadata = MICRO_FORM["int8_io"], True
     options = {key: value for key, value in MICRO_FORM.items() if key != "int8_io"}  # int8_io travels on args
     if args.space_to_depth == "on":
@@ -74,6 +76,9 @@ def _cmd_export(args):
         raise ValueError("--evaluate needs --data (a dataset name or an IDX folder with labels)")
     if args.dense_depthwise is not None and args.dense_depthwise < 1:
         raise ValueError(f"--dense-depthwise must be a channel count >= 1; got {args.dense_depthwise}")
+    if args.float_stem and "int8" not in args.quantization:
+        raise ValueError(f"--float-stem keeps the stem of an int8 export in float: it needs --quantization int8; "
+                         f"got {' '.join(args.quantization)}")
     target_options = (_micro_target_options(args) if args.target == "micro"
                       else {"space_to_depth": SPACE_TO_DEPTH[args.space_to_depth]})
     model = _model_from_argument(args)
@@ -82,7 +87,8 @@ def _cmd_export(args):
     for quantization, path in zip(quantizations, output_paths(args.out, quantizations)):
         report = tflite.export(model, path, quantization, args.data, int8_io=args.int8_io,
                                per_channel=not args.per_tensor, strip_metadata=args.strip_metadata,
-                               dense_depthwise_channels=args.dense_depthwise, **target_options)
+                               dense_depthwise_channels=args.dense_depthwise,
+                               float_stem=args.float_stem and quantization == "int8", **target_options)
         row = [quantization, path, f"{report['size_bytes']:,}", "/".join(report["input_dtypes"])]
         if args.evaluate:
             row.append(f"{tflite.evaluate(path, args.data)['accuracy']:.4f}")
@@ -144,6 +150,10 @@ def add_commands(subparsers):
                         help="stem convolutions (under 8 input channels, kernel >= 2 x stride + 1) as "
                              "SPACE_TO_DEPTH + a stride-1 CONV_2D: same outputs; auto = in int8 exports except "
                              "--target micro (docs/edge_models.md)")
+    export.add_argument("--float-stem", action="store_true",
+                        help="with --quantization int8: keep the layers up to the first convolution in float32 "
+                             "(faster on CPUs whose int8 kernels are slow on few channels, e.g. AVX2-only ones; "
+                             "slower with AVX-512 VNNI; docs/edge_models.md)")
     export.add_argument("--evaluate", action="store_true", help="also report accuracy on --data's holdout")
     export.add_argument("--input-shape", default=None, help="for a model name: e.g. 32x32x1")
     export.add_argument("--classes", type=int, default=10, help="for a model name")

@@ -193,10 +193,44 @@ def with_space_to_depth(model):
         (SpaceToDepthConv2D.from_config(layer.get_config()), list) if layer.name in candidates else None))
 
 
+def stem_outputs(flatbuffer: bytes) -> list[str]:
+    """Output tensor names of the operators of a `.tflite` model from its input up to and including its first
+    CONV_2D or DEPTHWISE_CONV_2D (padding, space-to-depth and the convolution itself)."""
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(flatbuffer))
+    graph = model.subgraphs[0]
+    reached, names = set(graph.inputs), []
+    for op in graph.operators:
+        if not reached.intersection(op.inputs):
+            continue
+        reached.update(op.outputs)
+        names += [graph.tensors[index].name.decode() for index in op.outputs]
+        if flatbuffer_utils.opcode_to_name(model, op.opcodeIndex) in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+            return names
+    raise ValueError("float_stem=True needs a model whose input feeds a convolution; this one has none")
+
+
+def _with_float_stem(converter, dataset) -> bytes:
+    """The int8 flatbuffer of a calibrating `converter` with its stem (`stem_outputs`) left in float32, through
+    TFLite's selective quantization (`tf.lite.experimental.QuantizationDebugger`'s denylisted nodes)."""
+    import tensorflow as tf
+
+    options = tf.lite.experimental.QuantizationDebugOptions()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
+        warnings.filterwarnings("ignore", message=r"\s*Warning: tf.lite.Interpreter is deprecated")
+        debugger = tf.lite.experimental.QuantizationDebugger(converter=converter, debug_dataset=dataset,
+                                                             debug_options=options)
+        options.denylisted_nodes = stem_outputs(debugger.calibrated_model)
+        return debugger.get_nondebug_quantized_model()
+
+
 def convert(model, quantization: str = "none", representative_data=None, *, int8_io: bool = False,
             per_channel: bool = True, strip_metadata: bool = False, allow_select_tf_ops: bool = False,
             representative_samples: int = 200, batch_size: int | None = None,
-            dense_depthwise_channels: int | None = None, space_to_depth: bool | None = None) -> bytes:
+            dense_depthwise_channels: int | None = None, space_to_depth: bool | None = None,
+            float_stem: bool = False) -> bytes:
     """The `.tflite` flatbuffer of `model` (see `export`), without writing it."""
     import keras
     import tensorflow as tf
@@ -213,13 +247,19 @@ def convert(model, quantization: str = "none", representative_data=None, *, int8
         raise ValueError(f"int8_io=True needs quantization='int8' (integer-only model); got {quantization!r}")
     if space_to_depth is not None:
         check_bool("space_to_depth", space_to_depth)
+    check_bool("float_stem", float_stem)
+    learnt_ranges = is_quantization_aware(model)
+    if float_stem and (quantization != "int8" or int8_io or learnt_ranges):
+        raise ValueError(
+            "float_stem=True keeps the first convolution of a calibrated int8 export in float32: it needs "
+            f"quantization='int8' with float input (int8_io=False) and a model that is not quantization-aware; got "
+            f"quantization={quantization!r}, int8_io={int8_io}{', a quantization-aware model' if learnt_ranges else ''}")
     if dense_depthwise_channels is not None:
         model = with_dense_depthwise(model, dense_depthwise_channels)
-    if space_to_depth or (space_to_depth is None and quantization == "int8" and isinstance(model, keras.Model)
-                          and space_to_depth_candidates(model)):
+    if space_to_depth or (space_to_depth is None and quantization == "int8" and not float_stem
+                          and isinstance(model, keras.Model) and space_to_depth_candidates(model)):
         model = with_space_to_depth(model)
     full_integer = quantization in ("int8", "int16x8")
-    learnt_ranges = is_quantization_aware(model)
     if learnt_ranges and quantization != "int8":
         raise ValueError(f"a quantization-aware model exports with quantization='int8'; got {quantization!r}")
     if full_integer and representative_data is None and not learnt_ranges:
@@ -237,7 +277,7 @@ def convert(model, quantization: str = "none", representative_data=None, *, int8
     if full_integer and not learnt_ranges:
         images, _ = resolve(representative_data, _model_input_shape(model), argument="representative_data",
                             split="train", limit=representative_samples)
-        converter.representative_dataset = _representative_generator(images)
+        dataset = converter.representative_dataset = _representative_generator(images)
         builtin_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8 if quantization == "int8"
                        else tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
     if int8_io:
@@ -248,7 +288,7 @@ def convert(model, quantization: str = "none", representative_data=None, *, int8
     converter.exclude_conversion_metadata = strip_metadata
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # the SavedModel export prints its signature
-            flatbuffer = converter.convert()
+            flatbuffer = _with_float_stem(converter, dataset) if float_stem else converter.convert()
     except Exception as err:  # the converter raises its own ConverterError type
         unsupported = _unsupported_ops_message(str(err))
         if unsupported is None:
@@ -287,7 +327,8 @@ def tensor_dtypes(flatbuffer: bytes) -> tuple[list[str], list[str]]:
 def export(model, path, quantization: str = "none", representative_data=None, *, int8_io: bool = False,
            per_channel: bool = True, strip_metadata: bool = False, allow_select_tf_ops: bool = False,
            representative_samples: int = 200, batch_size: int | None = None,
-           dense_depthwise_channels: int | None = None, space_to_depth: bool | None = None) -> dict:
+           dense_depthwise_channels: int | None = None, space_to_depth: bool | None = None,
+           float_stem: bool = False) -> dict:
     """Convert a Keras model (or a `.keras` file) to `.tflite` and write it atomically to `path`.
 
     Args:
@@ -322,6 +363,11 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
             XNNPACK ran a 7x7 stride-2 stem at 224x224 in int8 1.6x faster with AVX-512 VNNI and 2.1x faster with
             its AVX2 kernels; the float stem was 1.3x slower (docs/edge_models.md). True applies it whatever the
             quantization; False never (microcontroller kernels do not pad channels: `--target micro` turns it off).
+        float_stem: with "int8" (float input), keep the operators from the input up to the first convolution in
+            float32, followed by a QUANTIZE, and the rest full-integer (TFLite's selective quantization; no
+            space-to-depth unless `space_to_depth=True`). For CPUs whose int8 kernels are slow on few input
+            channels: with XNNPACK's AVX2 kernels the float stem made whole files faster, with AVX-512 VNNI slower
+            (docs/edge_models.md). Also keeps the stem's own quantization error out of the file.
 
     Returns:
         A dict: path, size_bytes, quantization, ops, input_dtypes, output_dtypes.
@@ -335,7 +381,8 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
     flatbuffer = convert(model, quantization, representative_data, int8_io=int8_io, per_channel=per_channel,
                          strip_metadata=strip_metadata, allow_select_tf_ops=allow_select_tf_ops,
                          representative_samples=representative_samples, batch_size=batch_size,
-                         dense_depthwise_channels=dense_depthwise_channels, space_to_depth=space_to_depth)
+                         dense_depthwise_channels=dense_depthwise_channels, space_to_depth=space_to_depth,
+                         float_stem=float_stem)
     write_atomically(path, flatbuffer)
     input_dtypes, output_dtypes = tensor_dtypes(flatbuffer)
     report = {"path": path, "size_bytes": len(flatbuffer), "quantization": quantization, "ops": ops_in(flatbuffer),
@@ -346,7 +393,8 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
         "settings": {"quantization": quantization, "int8_io": int8_io, "per_channel": per_channel,
                      "strip_metadata": strip_metadata, "allow_select_tf_ops": allow_select_tf_ops,
                      "representative_samples": representative_samples, "batch_size": batch_size,
-                     "dense_depthwise_channels": dense_depthwise_channels, "space_to_depth": space_to_depth},
+                     "dense_depthwise_channels": dense_depthwise_channels, "space_to_depth": space_to_depth,
+                     "float_stem": float_stem},
         "ops": report["ops"], "input_dtypes": input_dtypes, "output_dtypes": output_dtypes})
     return report
 
