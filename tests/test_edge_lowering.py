@@ -258,6 +258,21 @@ def test_float_stem_keeps_the_first_convolution_float_and_the_rest_int8(tmp_path
     assert set(ops_in(both)) <= set(ops_in(float_stem)) | {"TRANSPOSE", "RESHAPE"}
 
 
+def test_float_stem_runs_through_the_leading_convolutions_on_at_most_16_channels():
+    """MobileNet 0.25: conv1 (3 channels in), conv_dw_1 and conv_pw_1 (8), conv_dw_2 and conv_pw_2 (16) stay float;
+    conv_dw_3 (32) is the first int8 convolution."""
+    from tflite.export import FLOAT_STEM_MAX_CHANNELS, stem_outputs
+
+    model = keras_cnns.MobileNet(input_shape=(32, 32, 3), alpha=0.25, weights=None, classes=10)
+    images = np.random.default_rng(0).random((4, 32, 32, 3), dtype=np.float32)
+    rows = tflite.op_timings(tflite.convert(model, "int8", images, float_stem=True), threads=1, runs=1, warmup=0)
+    convolutions = [row for row in rows if row["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D")]
+    assert [row["dtype"] for row in convolutions[:6]] == ["float32"] * 5 + ["int8"]
+    assert all(row["dtype"] == "int8" for row in convolutions[5:])
+    assert [row["op"] for row in rows].count("QUANTIZE") == 1 and FLOAT_STEM_MAX_CHANNELS == 16
+    assert len(stem_outputs(tflite.convert(model, "none"))) == 5  # PADs fuse into the convolutions here
+
+
 @pytest.mark.parametrize("arguments, error, message", [
     ({"quantization": "none"}, ValueError, "float_stem=True .* needs quantization='int8'.*got quantization='none'"),
     ({"int8_io": True}, ValueError, "float_stem=True .*int8_io=False.*got quantization='int8', int8_io=True"),

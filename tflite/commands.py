@@ -151,9 +151,9 @@ def add_commands(subparsers):
                              "SPACE_TO_DEPTH + a stride-1 CONV_2D: same outputs; auto = in int8 exports except "
                              "--target micro (docs/edge_models.md)")
     export.add_argument("--float-stem", action="store_true",
-                        help="with --quantization int8: keep the layers up to the first convolution in float32 "
-                             "(faster on CPUs whose int8 kernels are slow on few channels, e.g. AVX2-only ones; "
-                             "slower with AVX-512 VNNI; docs/edge_models.md)")
+                        help="with --quantization int8: keep the layers through the first convolution, and the next "
+                             "ones on at most 16 channels, in float32 (faster on CPUs whose int8 kernels are slow on "
+                             "few channels, e.g. AVX2-only ones; slower with AVX-512 VNNI; docs/edge_models.md)")
     export.add_argument("--evaluate", action="store_true", help="also report accuracy on --data's holdout")
     export.add_argument("--input-shape", default=None, help="for a model name: e.g. 32x32x1")
     export.add_argument("--classes", type=int, default=10, help="for a model name")

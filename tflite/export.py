@@ -193,22 +193,32 @@ def with_space_to_depth(model):
         (SpaceToDepthConv2D.from_config(layer.get_config()), list) if layer.name in candidates else None))
 
 
+# float_stem keeps the leading convolutions on at most this many input channels in float32: on XNNPACK's AVX2
+# kernels int8 1x1 convolutions on 8-16 channels took 1.7-2.5x their fp32 time, on 32 about 1.2x (docs/edge_models.md).
+FLOAT_STEM_MAX_CHANNELS = 16
+
+
 def stem_outputs(flatbuffer: bytes) -> list[str]:
-    """Output tensor names of the operators of a `.tflite` model from its input up to and including its first
-    CONV_2D or DEPTHWISE_CONV_2D (padding, space-to-depth and the convolution itself)."""
+    """Output tensor names of the operators of a `.tflite` model from its input up to its first CONV_2D or
+    DEPTHWISE_CONV_2D and on through every following one that reads at most FLOAT_STEM_MAX_CHANNELS channels (the
+    padding, space-to-depth and activations between them included): the part `float_stem=True` keeps float."""
     from tensorflow.lite.tools import flatbuffer_utils
 
     model = flatbuffer_utils.read_model_from_bytearray(bytearray(flatbuffer))
     graph = model.subgraphs[0]
-    reached, names = set(graph.inputs), []
+    reached, names, stem_end = set(graph.inputs), [], 0
     for op in graph.operators:
         if not reached.intersection(op.inputs):
             continue
+        if flatbuffer_utils.opcode_to_name(model, op.opcodeIndex) in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+            if stem_end and graph.tensors[op.inputs[0]].shape[-1] > FLOAT_STEM_MAX_CHANNELS:
+                break
+            stem_end = len(names) + len(op.outputs)
         reached.update(op.outputs)
         names += [graph.tensors[index].name.decode() for index in op.outputs]
-        if flatbuffer_utils.opcode_to_name(model, op.opcodeIndex) in ("CONV_2D", "DEPTHWISE_CONV_2D"):
-            return names
-    raise ValueError("float_stem=True needs a model whose input feeds a convolution; this one has none")
+    if not stem_end:
+        raise ValueError("float_stem=True needs a model whose input feeds a convolution; this one has none")
+    return names[:stem_end]
 
 
 def _with_float_stem(converter, dataset) -> bytes:
@@ -251,7 +261,7 @@ def convert(model, quantization: str = "none", representative_data=None, *, int8
     learnt_ranges = is_quantization_aware(model)
     if float_stem and (quantization != "int8" or int8_io or learnt_ranges):
         raise ValueError(
-            "float_stem=True keeps the first convolution of a calibrated int8 export in float32: it needs "
+            "float_stem=True keeps the stem of a calibrated int8 export in float32: it needs "
             f"quantization='int8' with float input (int8_io=False) and a model that is not quantization-aware; got "
             f"quantization={quantization!r}, int8_io={int8_io}{', a quantization-aware model' if learnt_ranges else ''}")
     if dense_depthwise_channels is not None:
@@ -363,7 +373,8 @@ def export(model, path, quantization: str = "none", representative_data=None, *,
             XNNPACK ran a 7x7 stride-2 stem at 224x224 in int8 1.6x faster with AVX-512 VNNI and 2.1x faster with
             its AVX2 kernels; the float stem was 1.3x slower (docs/edge_models.md). True applies it whatever the
             quantization; False never (microcontroller kernels do not pad channels: `--target micro` turns it off).
-        float_stem: with "int8" (float input), keep the operators from the input up to the first convolution in
+        float_stem: with "int8" (float input), keep the operators from the input through the first convolution,
+            and through the ones after it that read at most 16 channels (MobileNet 0.25's first five), in
             float32, followed by a QUANTIZE, and the rest full-integer (TFLite's selective quantization; no
             space-to-depth unless `space_to_depth=True`). For CPUs whose int8 kernels are slow on few input
             channels: with XNNPACK's AVX2 kernels the float stem made whole files faster, with AVX-512 VNNI slower
