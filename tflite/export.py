@@ -194,7 +194,7 @@ def with_space_to_depth(model):
 
 
 # float_stem keeps the leading convolutions on at most this many input channels in float32: on XNNPACK's AVX2
-# kernels int8 1x1 convolutions on 8-16 channels took 1.7-2.5x their fp32 time, on 32 about 1.2x (docs/edge_models.md).
+# kernels int8 1x1 convolutions on 8-16 channels took 1.6-2.5x their fp32 time, on 32 about 1.2x (docs/edge_models.md).
 FLOAT_STEM_MAX_CHANNELS = 16
 
 
