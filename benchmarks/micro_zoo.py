@@ -52,8 +52,8 @@ def convert_and_report(model, size: int) -> dict:
     images = np.random.default_rng(0).random((CALIBRATION_IMAGES, size, size, CHANNELS), dtype=np.float32)
     start = time.perf_counter()
     try:
-        flatbuffer = tflite.convert(model, "int8", images, strip_metadata=True, representative_samples=CALIBRATION_IMAGES,
-                                    **tflite.MICRO_FORM)
+        flatbuffer = tflite.convert(model, "int8", images, strip_metadata=True,
+                                    representative_samples=CALIBRATION_IMAGES, **tflite.MICRO_FORM)
     except (ValueError, RuntimeError) as err:
         return {"reason": f"int8 conversion failed: {str(err).splitlines()[0]}"}
     row = {"convert_s": round(time.perf_counter() - start, 1)}

@@ -17,6 +17,7 @@ from tflite.micro import export_c, micro_predict, micro_report
 from tflite.op_profile import moved_operators, op_timings
 from tflite.optimize import calibrate_activation_ranges, cluster, fine_tune, kernel_sparsity, prune, quantization_aware
 
-__all__ = ["MICRO_FORM", "QUANTIZATIONS", "benchmark", "calibrate_activation_ranges", "cluster", "compare", "convert", "evaluate",
-           "export", "export_c", "fine_tune", "kernel_sparsity", "micro_predict", "micro_report", "moved_operators",
-           "op_timings", "ops_in", "predict", "prune", "quantization_aware", "to_keras", "to_tf_keras"]
+__all__ = ["MICRO_FORM", "QUANTIZATIONS", "benchmark", "calibrate_activation_ranges", "cluster", "compare", "convert",
+           "evaluate", "export", "export_c", "fine_tune", "kernel_sparsity", "micro_predict", "micro_report",
+           "moved_operators", "op_timings", "ops_in", "predict", "prune", "quantization_aware", "to_keras",
+           "to_tf_keras"]

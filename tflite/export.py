@@ -260,10 +260,11 @@ def convert(model, quantization: str = "none", representative_data=None, *, int8
     check_bool("float_stem", float_stem)
     learnt_ranges = is_quantization_aware(model)
     if float_stem and (quantization != "int8" or int8_io or learnt_ranges):
+        model_kind = ", a quantization-aware model" if learnt_ranges else ""
         raise ValueError(
             "float_stem=True keeps the stem of a calibrated int8 export in float32: it needs "
             f"quantization='int8' with float input (int8_io=False) and a model that is not quantization-aware; got "
-            f"quantization={quantization!r}, int8_io={int8_io}{', a quantization-aware model' if learnt_ranges else ''}")
+            f"quantization={quantization!r}, int8_io={int8_io}{model_kind}")
     if dense_depthwise_channels is not None:
         model = with_dense_depthwise(model, dense_depthwise_channels)
     if space_to_depth or (space_to_depth is None and quantization == "int8" and not float_stem
