@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import gzip
 import io
 import json
@@ -67,6 +68,8 @@ class Fixtures:
         self.folder = folder
         join = lambda *parts: os.path.join(folder, *parts)  # noqa: E731
         self.model = _tiny_model()
+        inputs = keras.Input((8, 8, 1))
+        self.dense_model = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Flatten()(inputs)), name="dense")
         self.keras_file = join("tiny.keras")
         self.model.save(self.keras_file)
         self.tflite_file = join("tiny.tflite")
@@ -258,6 +261,18 @@ def api_cases(f: Fixtures) -> list[Case]:
             lambda a=argument, v=value: tflite.export(f.model, export_path, "int8", images, **{a: v}))
     add("export int8_io with float quantization", "int8_io",
         lambda: tflite.export(f.model, export_path, "none", int8_io=True))
+    for argument, value in (("batch_size", 0), ("batch_size", "1"), ("batch_size", 1.5),
+                            ("dense_depthwise_channels", 0), ("dense_depthwise_channels", "8"),
+                            ("dense_depthwise_channels", 1.5), ("space_to_depth", "yes"), ("space_to_depth", 1),
+                            ("float_stem", "yes"), ("float_stem", 1)):
+        add(f"export {argument}={value!r}", argument,
+            lambda a=argument, v=value: tflite.export(f.model, export_path, "int8", images, **{a: v}))
+    add("export float_stem with float quantization", "float_stem",
+        lambda: tflite.export(f.model, export_path, "none", float_stem=True))
+    add("export float_stem with int8_io", "float_stem",
+        lambda: tflite.export(f.model, export_path, "int8", images, int8_io=True, float_stem=True))
+    add("export float_stem without a convolution", "float_stem",
+        lambda: tflite.export(f.dense_model, export_path, "int8", images, float_stem=True))
     add("export int8 without representative_data", "representative_data",
         lambda: tflite.export(f.model, export_path, "int8"))
     for label, value in (("NaN", _with_nan(images)), ("inf", _with_inf(images)), ("wrong shape", images[:, :4]),
@@ -363,6 +378,12 @@ def cli_cases(f: Fixtures) -> list[Case]:
         ["export", "lenet5_modern", "--evaluate", "--out", tfl], ["export", "lenet5_modern"],
         ["export", "lenet5_modern", "--quantization", "int8", "--data", f.missing, "--out", tfl],
         ["export", "lenet5_modern", "--quantization", "int8", "--data", f.empty_dir, "--out", tfl],
+        ["export", "lenet5_modern", "--dense-depthwise", "0", "--out", tfl],
+        ["export", "lenet5_modern", "--dense-depthwise", "eight", "--out", tfl],
+        ["export", "lenet5_modern", "--space-to-depth", "maybe", "--out", tfl],
+        ["export", "lenet5_modern", "--float-stem", "--out", tfl],
+        ["export", "lenet5_modern", "--quantization", "int8", "--data", "digits", "--float-stem", "--target", "micro",
+         "--out", tfl],
         ["bench", f.missing + ".tflite"], ["bench", f.random_tflite], ["bench", f.truncated_tflite],
         ["bench", f.keras_file], ["bench", f.folder], ["bench", f.tflite_file, "--threads", "0"],
         ["bench", f.tflite_file, "--runs", "0"], ["bench", f.tflite_file, "--runs", "many"],
@@ -466,6 +487,7 @@ def main(argv=None):
     parser.add_argument("--subprocesses", type=int, default=12, help="CLI cases also run as real processes")
     parser.add_argument("--out", default=None, help="write a markdown report here")
     args = parser.parse_args(argv)
+    started = datetime.datetime.now(datetime.timezone.utc)
     with tempfile.TemporaryDirectory() as folder:
         report = sweep(folder, args.subprocesses)
     text = summary(report)
@@ -474,10 +496,17 @@ def main(argv=None):
     for result in failures:
         print(f"  {result['outcome']:10s} {result['case']}: {result['detail'][:300]!r}")
     if args.out:
-        lines = ["# Bad-input sweep", "", "`python benchmarks/bad_inputs.py`", "", text, "",
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                                text=True).stdout.strip() or "unknown"
+        finished = datetime.datetime.now(datetime.timezone.utc)
+        command = f"PYTHONPATH=$PWD python benchmarks/bad_inputs.py --subprocesses {args.subprocesses} --out {args.out}"
+        lines = ["# Bad-input sweep", "",
+                 f"`{command}` (main at commit {commit}, {started:%Y-%m-%d %H:%M}-{finished:%H:%M} UTC, "
+                 f"{os.cpu_count()} CPU cores; TMP is the sweep's temporary folder)", "", text, "",
                  "| kind | case | outcome | message |", "|---|---|---|---|"]
-        lines += [f"| {r['kind']} | {r['case'].replace('|', '/')} | {r['outcome']} | "
-                  f"{r['detail'][:160].replace('|', '/').replace(chr(10), ' ')} |" for r in report["results"]]
+        cell = lambda text: text.replace(folder, "TMP").replace("|", "/")  # noqa: E731
+        lines += [f"| {r['kind']} | {cell(r['case'])} | {r['outcome']} | "
+                  f"{cell(r['detail'])[:160].replace(chr(10), ' ')} |" for r in report["results"]]
         with open(args.out, "w", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
     return 0 if not failures and not report["written_by_refused_calls"] else 1
