@@ -496,8 +496,8 @@ def main(argv=None):
     for result in failures:
         print(f"  {result['outcome']:10s} {result['case']}: {result['detail'][:300]!r}")
     if args.out:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                                text=True).stdout.strip() or "unknown"
+        commit = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"], cwd=REPO,
+                                capture_output=True, text=True).stdout.strip() or "unknown"
         finished = datetime.datetime.now(datetime.timezone.utc)
         command = f"PYTHONPATH=$PWD python benchmarks/bad_inputs.py --subprocesses {args.subprocesses} --out {args.out}"
         lines = ["# Bad-input sweep", "",
