@@ -372,7 +372,8 @@ def search(data="digits", *, family=None, families=None, tuner="random", max_tri
     os.makedirs(project_dir, exist_ok=True)
     pareto.save_json(space, os.path.join(project_dir, SPACE_FILE))
     fit_kwargs = {} if tuner == "hyperband" else {"epochs": epochs}
-    search_tuner.search(dataset.train, validation_data=dataset.validation, verbose=0, **fit_kwargs)
+    search_tuner.search(dataset.train, validation_data=dataset.validation, verbose=0,
+                        shuffle=False, **fit_kwargs)  # load_dataset shuffles the training set itself
     if not hasattr(search_tuner.oracle, "trials"):  # a worker: the chief holds the trials
         return None
     result = SearchResult(trial_rows(search_tuner.oracle), objectives, constraints, project_dir,
