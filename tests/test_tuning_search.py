@@ -209,3 +209,17 @@ def test_a_kill_between_keras_tuners_own_writes_neither_reruns_nor_loses_a_trial
     assert result.finished_here == {"1"}  # without the repair trial 1 stays RUNNING, never run, and is missing
     assert [(t["trial_id"], t["status"]) for t in result.trials] == [("0", "COMPLETED"), ("1", "COMPLETED")]
     assert not trials_by_status(tmp_path / "started" / "p", "RUNNING")
+
+
+def test_trials_validate_and_export_with_batch_norm_statistics_of_their_final_weights(tmp_path, monkeypatch):
+    """A trial's few epochs leave Keras' moving averages behind the weights (a MobileNet trial validated at 0.17
+    with them, 0.88 after); the search recomputes them before each validation (`PreciseBatchNorm`)."""
+    import keras_cnns.training
+
+    recomputed = []
+    original = keras_cnns.training.recompute_batch_norm_statistics
+    monkeypatch.setattr(keras_cnns.training, "recompute_batch_norm_statistics",
+                        lambda model, *args, **kwargs: recomputed.append(model.name) or original(model, *args, **kwargs))
+    result = search(**SMALL, max_trials=1, directory=str(tmp_path), project_name="p")
+    assert [t["status"] for t in result.trials] == ["COMPLETED"]
+    assert len(recomputed) == 1  # one epoch: before its validation, not again at the end

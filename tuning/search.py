@@ -23,6 +23,7 @@ import keras_tuner
 import numpy as np
 
 from keras_cnns.checks import check_bool, check_choice, check_float, check_int, check_type
+from keras_cnns.training import PreciseBatchNorm
 from tuning import pareto
 from tuning.hypermodels import hypermodel_for
 from tuning.measure import (LATENCY_RUNS, graph_figures, int8_figures, int8_size_estimate, micro_estimate,
@@ -135,6 +136,10 @@ class HardwareAwareMixin:
         if rejected is not None:
             return rejected
         started = time.perf_counter()
+        strategy = getattr(self, "distribution_strategy", None)
+        if strategy is None or strategy.num_replicas_in_sync == 1:
+            # validation, the tuner's checkpoint and the int8 export all read batch normalization statistics
+            kwargs["callbacks"] = [PreciseBatchNorm(args[0] if args else kwargs["x"]), *kwargs.get("callbacks", [])]
         history = self.hypermodel.fit(hp, model, *args, **kwargs)
         fitted = time.perf_counter()
         try:
