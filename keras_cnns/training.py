@@ -186,6 +186,7 @@ def recompute_batch_norm_statistics(model, data, batches: int = PRECISE_BN_BATCH
     if not layers:
         return 0
     momenta = [layer.momentum for layer in layers]
+    before = [(layer.moving_mean.numpy(), layer.moving_variance.numpy()) for layer in layers]
     sums = [[0.0, 0.0] for _ in layers]  # per layer: sum of batch means, of batch E[x^2]
     count = 0
     try:
@@ -199,8 +200,10 @@ def recompute_batch_norm_statistics(model, data, batches: int = PRECISE_BN_BATCH
                 total[1] += layer.moving_variance.numpy() + mean ** 2
             count += 1
     finally:
-        for layer, momentum in zip(layers, momenta):
+        for layer, momentum, (mean, variance) in zip(layers, momenta, before):
             layer.momentum = momentum
+            layer.moving_mean.assign(mean)  # the statistics as they were, should a batch fail or none come
+            layer.moving_variance.assign(variance)
     if count == 0:
         raise ValueError("data must hold at least one batch to recompute batch normalization statistics; got none")
     for (mean_sum, square_sum), layer in zip(sums, layers):

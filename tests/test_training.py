@@ -211,5 +211,12 @@ def test_recomputed_batch_norm_statistics_are_the_datas_own_and_frozen_layers_ke
         recompute_batch_norm_statistics(model, images)
     with pytest.raises(ValueError, match="batches"):
         recompute_batch_norm_statistics(model, data, batches=0)
+    recomputed = batch_norm.moving_mean.numpy()
     with pytest.raises(ValueError, match="data"):
         recompute_batch_norm_statistics(model, data.take(0))
+    wrong_shape = tf.data.Dataset.from_tensor_slices((np.zeros((16, 5, 5, 2), "float32"), np.zeros(16, "int32")))
+    wrong_shape = wrong_shape.batch(8)
+    with pytest.raises(ValueError):
+        recompute_batch_norm_statistics(model, data.take(1).concatenate(wrong_shape))  # the second batch fails
+    np.testing.assert_array_equal(batch_norm.moving_mean.numpy(), recomputed)  # kept, not the first batch's
+    assert batch_norm.momentum == 0.99

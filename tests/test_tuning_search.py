@@ -218,8 +218,12 @@ def test_trials_validate_and_export_with_batch_norm_statistics_of_their_final_we
 
     recomputed = []
     original = keras_cnns.training.recompute_batch_norm_statistics
-    monkeypatch.setattr(keras_cnns.training, "recompute_batch_norm_statistics",
-                        lambda model, *args, **kwargs: recomputed.append(model.name) or original(model, *args, **kwargs))
+
+    def counted(model, *args, **kwargs):
+        recomputed.append(model.name)
+        return original(model, *args, **kwargs)
+
+    monkeypatch.setattr(keras_cnns.training, "recompute_batch_norm_statistics", counted)
     result = search(**SMALL, max_trials=1, directory=str(tmp_path), project_name="p")
     assert [t["status"] for t in result.trials] == ["COMPLETED"]
     assert len(recomputed) == 1  # one epoch: before its validation, not again at the end
