@@ -216,7 +216,8 @@ def recompute_batch_norm_statistics(model, data, batches: int = PRECISE_BN_BATCH
 
 class PreciseBatchNorm(keras.callbacks.Callback):
     """`recompute_batch_norm_statistics` on the training data before each validation pass of `fit` and at its
-    end, so that validation metrics, checkpoints and the trained model use statistics of the final weights."""
+    end, so that validation metrics, checkpoints and the trained model use statistics of the final weights.
+    A model built under a strategy of several replicas keeps Keras' own (the eager passes are untested there)."""
 
     def __init__(self, data, batches: int = PRECISE_BN_BATCHES):
         super().__init__()
@@ -224,7 +225,7 @@ class PreciseBatchNorm(keras.callbacks.Callback):
         self._trained_since = False
 
     def _recompute(self):
-        if self._trained_since:
+        if self._trained_since and self.model.distribute_strategy.num_replicas_in_sync == 1:
             recompute_batch_norm_statistics(self.model, self.data, self.batches)
             self._trained_since = False
 
@@ -345,7 +346,7 @@ def train(
     "mirrored", or a `tf.distribute.Strategy`). `callbacks` are added to the run's own.
     `steps_per_execution` batches run per compiled call (fewer Python round trips: small models such as
     LeNet-5 train faster; the progress bar and batch-level callbacks then update every that many batches).
-    With `precise_batch_norm` (and one replica), batch normalization statistics are recomputed on the training
+    With `precise_batch_norm` (one replica only), batch normalization statistics are recomputed on the training
     data before each validation and at the end (`PreciseBatchNorm`), so short runs do not validate, checkpoint
     and score stale ones.
     """
@@ -444,7 +445,7 @@ def train(
     if recipe_config.reduce_on_plateau:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss" if validation_set is not None else "loss", factor=0.1, patience=3))
-    if precise_batch_norm and distribution.num_replicas_in_sync == 1:
+    if precise_batch_norm:
         callbacks.insert(0, PreciseBatchNorm(train_set))  # before the checkpoint reads the validation score
     callbacks += list(callbacks_extra or [])
     callbacks.append(AtomicBackupAndRestore(backup_dir, checkpoint=checkpoint))

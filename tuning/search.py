@@ -136,10 +136,8 @@ class HardwareAwareMixin:
         if rejected is not None:
             return rejected
         started = time.perf_counter()
-        strategy = getattr(self, "distribution_strategy", None)
-        if strategy is None or strategy.num_replicas_in_sync == 1:
-            # validation, the tuner's checkpoint and the int8 export all read batch normalization statistics
-            kwargs["callbacks"] = [PreciseBatchNorm(args[0] if args else kwargs["x"]), *kwargs.get("callbacks", [])]
+        # validation, the tuner's checkpoint and the int8 export all read batch normalization statistics
+        kwargs["callbacks"] = [PreciseBatchNorm(args[0] if args else kwargs["x"]), *kwargs.get("callbacks", [])]
         history = self.hypermodel.fit(hp, model, *args, **kwargs)
         fitted = time.perf_counter()
         try:
